@@ -1,0 +1,62 @@
+# symbiosim — the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EXTRAS := batch,dashboard,dev
+OUT    ?= out/demo
+
+.PHONY: venv demo test test-fast lint format bench dashboard validation-report clean browser-deps
+
+# Create the environment once; reinstall when pyproject.toml changes.
+# uv is preferred (installed from PyPI in seconds, ~10x faster than pip); pip is the fallback.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv >/dev/null 2>&1 || true
+	@if test -x $(BIN)/uv; then \
+		$(BIN)/uv pip install -q --python $(BIN)/python -e ".[$(EXTRAS)]"; \
+	else \
+		$(BIN)/python -m pip install -q --disable-pip-version-check -e ".[$(EXTRAS)]"; \
+	fi
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/symbiosim compare scenarios/subsidy_group_buying.yaml scenarios/symbiotic_partner.yaml \
+		--seeds 5 --out $(OUT)
+	@echo "Report written to $(OUT)/report.md"
+
+# Browser tests need Debian's Chromium; installed here when missing (root only, as in CI).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = "0" ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "warning: could not install chromium; browser tests will be skipped"; \
+		else echo "warning: chromium missing and not root; browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -n 2 -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+dashboard: $(STAMP)
+	$(BIN)/symbiosim dashboard
+
+validation-report: $(STAMP)
+	$(BIN)/python docs/make_validation_report.py
+
+clean:
+	rm -rf $(VENV) out results .pytest_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""The Python API: ``sim.run(scenario, seed=...)`` → :class:`RunResult`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sim.model import SocialCommerceModel
+from sim.network import SocialGraph
+from sim.results import RunResult
+from sim.scenario import Scenario, load_scenario
+
+
+def resolve(
+    scenario: Scenario | dict | str | Path,
+    *,
+    days: int | None = None,
+    consumers: int | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Scenario:
+    """Load a scenario and apply ``days``, ``consumers`` and dotted-path overrides."""
+    sc = load_scenario(scenario)
+    extra: dict[str, Any] = dict(overrides or {})
+    if days is not None:
+        extra["days"] = days
+    if consumers is not None:
+        extra["population.consumers"] = consumers
+    return sc.with_overrides(extra) if extra else sc
+
+
+def run(
+    scenario: Scenario | dict | str | Path,
+    seed: int = 0,
+    *,
+    days: int | None = None,
+    consumers: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    graph: SocialGraph | None = None,
+    progress: Callable[[int], None] | None = None,
+    keep_model: bool = True,
+) -> RunResult:
+    """Run one scenario with one seed.
+
+    >>> import sim
+    >>> r = sim.run("symbiotic_partner", seed=1, days=60, consumers=500)
+    >>> round(r.kpis["d30_retention"], 3) >= 0
+    True
+    """
+    sc = resolve(scenario, days=days, consumers=consumers, overrides=overrides)
+    model = SocialCommerceModel(sc, seed=seed, graph=graph)
+    model.run(progress=progress)
+    result = RunResult.from_model(model)
+    if not keep_model:
+        result.model = None
+    return result

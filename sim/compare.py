@@ -1,0 +1,166 @@
+"""Compare scenarios over several seeds: KPI means with 95% confidence intervals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.api import resolve, run
+from sim.results import RunResult, clean_json
+from sim.scenario import Scenario
+
+HEADLINE_KPIS = (
+    "d30_retention",
+    "d90_retention",
+    "d180_retention",
+    "repurchase_rate",
+    "active_day90",
+    "peak_active",
+    "final_active",
+    "cac",
+    "ltv",
+    "ltv_cac",
+    "payback_day",
+    "platform_profit",
+    "brand_profit",
+    "leader_income",
+    "subsidy_spend",
+    "rewards_paid",
+    "reward_gini",
+)
+
+
+def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    """Mean and half-width of the t-based confidence interval (NaNs ignored)."""
+    x = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if len(x) == 0:
+        return float("nan"), float("nan")
+    if len(x) == 1:
+        return float(x[0]), float("nan")
+    half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    return float(x.mean()), float(half)
+
+
+@dataclass
+class Comparison:
+    scenarios: list[Scenario]
+    seeds: list[int]
+    kpis: pd.DataFrame  # one row per (scenario, seed)
+    active: dict[str, pd.DataFrame]  # day x seed per scenario
+
+    def table(self, kpis: Sequence[str] = HEADLINE_KPIS) -> pd.DataFrame:
+        """Rows: KPIs (plus per-shock resilience); columns: scenario; cells (mean, ci)."""
+        names = list(kpis) + sorted(c for c in self.kpis.columns if c.startswith("resilience_"))
+        rows = {}
+        for k in names:
+            if k not in self.kpis.columns:
+                continue
+            rows[k] = {
+                sc.name: mean_ci(self.kpis.loc[self.kpis["scenario"] == sc.name, k])
+                for sc in self.scenarios
+            }
+        return pd.DataFrame(rows).T
+
+    def formatted(self) -> pd.DataFrame:
+        return self.table().map(lambda mc: _fmt(*mc))
+
+    def save(self, out: str | Path) -> Path:
+        from sim.plots import comparison_figure, plt, retention_figure
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        self.kpis.to_csv(out / "kpis_by_seed.csv", index=False)
+        table = self.table()
+        flat = {
+            k: {sc: {"mean": mc[0], "ci95": mc[1]} for sc, mc in row.items()}
+            for k, row in table.iterrows()
+        }
+        (out / "comparison.json").write_text(
+            json.dumps(clean_json({"seeds": self.seeds, "kpis": flat}), indent=2)
+        )
+        fig = comparison_figure(self.active, {s.name: s.shocks for s in self.scenarios})
+        fig.savefig(out / "comparison_active.png", dpi=110)
+        plt.close(fig)
+        if self._first:
+            fig = retention_figure(self._first)
+            fig.savefig(out / "comparison_retention.png", dpi=110)
+            plt.close(fig)
+        (out / "report.md").write_text(self.report())
+        return out
+
+    _first: list[RunResult] | None = None
+
+    def report(self) -> str:
+        lines = [
+            "# symbiosim comparison",
+            "",
+            f"Scenarios: {', '.join(s.name for s in self.scenarios)}; seeds: {self.seeds}; "
+            f"{self.scenarios[0].population.consumers:,} consumers, {self.scenarios[0].days} days.",
+            "Cells: mean ± half-width of the 95% confidence interval over seeds.",
+            "",
+            self.formatted().to_markdown() if _has_tabulate() else self.formatted().to_string(),
+            "",
+            "![active customers](comparison_active.png)",
+            "",
+            "![retention](comparison_retention.png)",
+            "",
+        ]
+        return "\n".join(lines)
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+
+        return True
+    except ImportError:
+        return False
+
+
+def _fmt(mean: float, ci: float) -> str:
+    if not np.isfinite(mean):
+        return "—"
+    digits = 3 if abs(mean) < 10 else 0
+    text = f"{mean:,.{digits}f}"
+    if np.isfinite(ci):
+        text += f" ± {ci:,.{digits}f}"
+    return text
+
+
+def compare(
+    scenarios: Sequence[Scenario | str | Path | dict],
+    seeds: int | Sequence[int] = 5,
+    *,
+    days: int | None = None,
+    consumers: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    on_run: Callable[[str, int], None] | None = None,
+) -> Comparison:
+    """Run every scenario with the same seeds (common random numbers across scenarios)."""
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    resolved = [resolve(s, days=days, consumers=consumers, overrides=overrides) for s in scenarios]
+    names = [s.name for s in resolved]
+    if len(set(names)) != len(names):  # same name twice: make them distinguishable
+        resolved = [s.with_overrides({"name": f"{s.name}#{i}"}) for i, s in enumerate(resolved)]
+    rows, active, first = [], {}, []
+    for sc in resolved:
+        frames = {}
+        for seed in seed_list:
+            r = run(sc, seed=seed, keep_model=False)
+            rows.append({"scenario": sc.name, "seed": seed, **r.kpis})
+            frames[seed] = r.daily["active"]
+            if seed == seed_list[0]:
+                first.append(r)
+            if on_run:
+                on_run(sc.name, seed)
+        active[sc.name] = pd.DataFrame(frames)
+    comp = Comparison(resolved, seed_list, pd.DataFrame(rows), active)
+    comp._first = first
+    return comp

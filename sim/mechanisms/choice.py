@@ -1,0 +1,88 @@
+"""Channel and brand choice: multinomial logit via the Gumbel-max trick.
+
+A consumer with a need compares the platform's offers (solo purchase, a 拼团
+group, an order through the community leader) with an outside option
+(other shops, a competitor). Utility of option j for consumer i:
+
+    U_ij = V_i + Q_i - beta_p,i * (p_ij + lambda * max(0, p_ij - r_i)) + extras_j + eps_ij
+                                                                       (platform options)
+    U_i0 = u_out + m_comp * (1 - a_i) - beta_p,i * p_out + eps_i0          (outside option)
+
+with V_i = intercept + w_T (trust - 1/2) + w_S satisfaction + w_A attachment
+           + w_E [referrer still active] + win-back lift,
+     Q_i = beta_q,i * (expected quality + match - reference quality),
+p_ij the price as a share of list, r_i the consumer's reference price (what they
+are used to paying on the platform) and lambda the extra weight of a loss: a
+consumer used to subsidised prices feels the return to list price as a loss
+(Kalyanaram & Winer 1995; Tversky & Kahneman 1991). eps is Gumbel(0, 1), so
+choice shares are the logit shares. Attachment a_i both
+raises the platform's utility and damps the pull of a competitor's offer m_comp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import Option
+
+UNAVAILABLE = -np.inf
+
+
+def gumbel_choice(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Index of the chosen column per row: argmax of utility + Gumbel noise (logit choice)."""
+    noise = rng.gumbel(size=utility.shape)
+    return np.argmax(utility + noise, axis=1)
+
+
+def logit_shares(utility: np.ndarray) -> np.ndarray:
+    """Closed-form choice probabilities (for tests and explanations)."""
+    u = utility - utility.max(axis=1, keepdims=True)
+    e = np.exp(u)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def channel_utilities(
+    *,
+    base: np.ndarray,
+    price_sensitivity: np.ndarray,
+    solo_price: np.ndarray,
+    group_price: np.ndarray | None,
+    leader_price: np.ndarray | None,
+    group_hassle: float,
+    leader_bonus: np.ndarray | None,
+    outside: np.ndarray,
+    reference_price: np.ndarray | None = None,
+    loss_aversion: float = 0.0,
+) -> np.ndarray:
+    """Utility matrix (consumers x Option). Prices are shares of list price."""
+    n = len(base)
+    ref = np.ones(n) if reference_price is None else reference_price
+
+    def felt(price: np.ndarray) -> np.ndarray:
+        return price_sensitivity * (price + loss_aversion * np.maximum(0.0, price - ref))
+
+    u = np.full((n, len(Option)), UNAVAILABLE)
+    u[:, Option.SOLO] = base - felt(solo_price)
+    if group_price is not None:
+        u[:, Option.GROUP] = base - felt(group_price) - group_hassle
+    if leader_price is not None and leader_bonus is not None:
+        avail = np.isfinite(leader_bonus)
+        u[avail, Option.LEADER] = (base - felt(leader_price) + leader_bonus)[avail]
+    u[:, Option.OUTSIDE] = outside
+    return u
+
+
+def choose_brand(
+    quality_sensitivity: np.ndarray,
+    price_sensitivity: np.ndarray,
+    brand_quality: np.ndarray,
+    brand_rel_price: np.ndarray,
+    brand_active: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Brand per buyer: logit over active brands on quality and relative list price."""
+    u = quality_sensitivity[:, None] * brand_quality[None, :] - price_sensitivity[:, None] * (
+        brand_rel_price[None, :] - 1.0
+    )
+    u[:, ~brand_active] = UNAVAILABLE
+    return gumbel_choice(u, rng)

@@ -1,0 +1,218 @@
+"""Outputs: the daily series' columns, retention measured from purchases, and the run's KPIs.
+
+Definitions (also in the README):
+
+* active customer: bought within the churn window (default 30 days) ending today;
+* D_k retention: among customers acquired at least k days before the end, the share
+  who were active at age k *from a repeat purchase* (a purchase after the
+  acquisition day, within the churn window ending at age k);
+* cohort matrix: rows are 30-day acquisition cohorts, columns months since
+  acquisition, cells the share of the cohort who bought in that month;
+* CAC: acquisition spend (ads, subsidies and rewards triggered by first purchases)
+  per acquired customer;
+* LTV: the platform's contribution per acquired customer over the run:
+  commissions on their purchases less subsidies and rewards on their repeat
+  purchases, less win-back spend on them and less the reward pool;
+* payback day: first day on which cumulative contribution covers cumulative
+  acquisition spend;
+* resilience of a shock: active customers 60 days after it over active customers
+  the day before it;
+* Gini of rewards: over customers' reward balances.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.model import SocialCommerceModel
+
+DAILY_COLUMNS = (
+    "day",
+    "active",
+    "new_customers",
+    "churned",
+    "reactivated",
+    "orders",
+    "solo_orders",
+    "group_orders",
+    "leader_orders",
+    "outside_choices",
+    "needs",
+    "gmv",
+    "groups_opened",
+    "groups_succeeded",
+    "groups_failed",
+    "group_success_rate",
+    "invites_accepted",
+    "subsidy_spend",
+    "rewards_paid",
+    "pool_paid",
+    "commissions",
+    "leader_commissions",
+    "operator_fees",
+    "brand_receipts",
+    "brand_profit",
+    "ad_spend",
+    "winback_spend",
+    "winback_contacts",
+    "platform_profit",
+    "platform_cash",
+    "active_brands",
+    "active_leaders",
+    "leader_income",
+    "mean_satisfaction",
+    "mean_attachment",
+    "mean_trust",
+    "content_posts",
+    "negative_posts",
+    "referrals_made",
+    "referral_acquisitions",
+    "new_partners",
+    "newly_aware",
+    "aware",
+    "unaware",
+    "aware_not_customer",
+    "lapsed",
+    "customers",
+    "partners",
+    "pending_group",
+    "subsidy_on",
+    "mean_brand_quality",
+)
+
+RESILIENCE_HORIZON = 60
+RETENTION_DAYS = (30, 90, 180)
+
+
+class RetentionTracker:
+    """Accumulates, by customer age in days, how many customers reached that age and
+    how many of them were active from a repeat purchase at it. O(customers) per day."""
+
+    def __init__(self, n: int, days: int, window: int) -> None:
+        self.window = window
+        self.reached = np.zeros(days + 1, np.int64)
+        self.retained = np.zeros(days + 1, np.int64)
+
+    def record(
+        self, day: int, acq_day: np.ndarray, last_purchase: np.ndarray, purchases: np.ndarray
+    ) -> None:
+        cust = purchases > 0
+        age = day - acq_day[cust]
+        size = len(self.reached)
+        if day >= size:  # ran past the planned horizon: grow
+            self.reached = np.pad(self.reached, (0, day + 1 - size))
+            self.retained = np.pad(self.retained, (0, day + 1 - size))
+            size = day + 1
+        lp = last_purchase[cust]
+        repeat_active = (lp > acq_day[cust]) & (lp > day - self.window)
+        self.reached += np.bincount(age, minlength=size)[:size]
+        self.retained += np.bincount(age, weights=repeat_active, minlength=size)[:size].astype(
+            np.int64
+        )
+
+    def curve(self) -> pd.Series:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(self.reached > 0, self.retained / np.maximum(self.reached, 1), np.nan)
+        return pd.Series(r, index=pd.RangeIndex(len(r), name="age_days"), name="retention")
+
+
+def cohort_matrix(acq_day: np.ndarray, month_mask: np.ndarray, days: int) -> pd.DataFrame:
+    """Share of each 30-day acquisition cohort buying in each month since acquisition."""
+    months = min((days + 29) // 30, 64)
+    cust = acq_day >= 0
+    cohort = acq_day[cust] // 30
+    mask = month_mask[cust]
+    out = np.full((months, months), np.nan)
+    sizes = np.bincount(cohort, minlength=months)[:months]
+    for m in range(months):
+        bought = ((mask >> np.uint64(m)) & np.uint64(1)).astype(bool)
+        offset = m - cohort
+        ok = (offset >= 0) & bought
+        counts = np.bincount(cohort[ok], minlength=months)[:months]
+        for c in range(min(m + 1, months)):
+            if sizes[c]:
+                out[c, m - c] = counts[c] / sizes[c]
+    df = pd.DataFrame(
+        out,
+        index=pd.Index([f"M{c}" for c in range(months)], name="cohort"),
+        columns=pd.Index([str(m) for m in range(months)], name="months_since_acquisition"),
+    )
+    df.insert(0, "size", sizes)
+    return df
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, 1 = one holds all)."""
+    x = np.sort(np.asarray(x, np.float64))
+    if len(x) == 0 or x.sum() <= 0:
+        return 0.0
+    n = len(x)
+    cum = np.cumsum(x)
+    return float((n + 1 - 2 * (cum / cum[-1]).sum()) / n)
+
+
+def compute_kpis(model: SocialCommerceModel, daily: pd.DataFrame) -> dict[str, Any]:
+    """The run's KPI summary (floats; NaN where undefined, e.g. D180 in a 90-day run)."""
+    pop = model.pop
+    curve = model.retention.curve()
+    cust = pop.purchases > 0
+    n_cust = int(cust.sum())
+    acq_spend = float(daily["ad_spend"].sum() + pop.acquisition_cost.sum())
+    # pool payouts reward contributions, not one buyer's purchase: charged to LTV as a whole
+    contribution = float(pop.contribution[cust].sum() - daily["pool_paid"].sum())
+    cac = acq_spend / n_cust if n_cust else float("nan")
+    ltv = contribution / n_cust if n_cust else float("nan")
+    k: dict[str, Any] = {}
+    for d in RETENTION_DAYS:
+        k[f"d{d}_retention"] = float(curve.iloc[d]) if d < len(curve) else float("nan")
+    k["repurchase_rate"] = float((pop.purchases[cust] >= 2).mean()) if n_cust else float("nan")
+    k["customers"] = n_cust
+    k["final_active"] = int(daily["active"].iloc[-1])
+    k["peak_active"] = int(daily["active"].max())
+    k["peak_day"] = int(daily["active"].idxmax())
+    k["active_day90"] = int(daily["active"].iloc[min(89, len(daily) - 1)])
+    k["cac"] = cac
+    k["ltv"] = ltv
+    k["ltv_cac"] = ltv / cac if n_cust and cac > 0 else float("nan")
+    # payback: cumulative contribution vs. cumulative acquisition spend
+    cum_contrib = np.cumsum(
+        daily["commissions"].to_numpy()
+        - daily["subsidy_spend"].to_numpy()
+        - daily["rewards_paid"].to_numpy()
+        - daily["operator_fees"].to_numpy()
+        - daily["winback_spend"].to_numpy()
+    )
+    cum_acq = np.cumsum(daily["ad_spend"].to_numpy())
+    ok = np.flatnonzero((cum_contrib >= cum_acq) & (np.arange(len(daily)) > 0))
+    k["payback_day"] = float(ok[0]) if len(ok) else float("nan")
+    k["gmv"] = float(daily["gmv"].sum())
+    k["orders"] = int(daily["orders"].sum())
+    k["subsidy_spend"] = float(daily["subsidy_spend"].sum())
+    k["rewards_paid"] = float(daily["rewards_paid"].sum())
+    k["ad_spend"] = float(daily["ad_spend"].sum())
+    k["platform_profit"] = float(daily["platform_profit"].sum())
+    k["brand_profit"] = float(daily["brand_profit"].sum())
+    k["leader_income"] = float(model.leaders.income_total.sum())
+    k["reward_gini"] = gini(pop.reward_balance[cust])
+    k["partners"] = int(pop.partner.sum())
+    k["active_brands_end"] = int(model.brands.active.sum())
+    k["active_leaders_end"] = int(model.leaders.active.sum())
+    g_s, g_f = daily["groups_succeeded"].sum(), daily["groups_failed"].sum()
+    k["group_success_rate"] = float(g_s / (g_s + g_f)) if g_s + g_f else float("nan")
+    k["referred_share"] = float((pop.referrer[cust] >= 0).mean()) if n_cust else float("nan")
+    for i, s in enumerate(model.scenario.shocks):
+        k[f"resilience_{s.kind}_{i}"] = resilience(daily["active"].to_numpy(), s.day)
+    return k
+
+
+def resilience(active: np.ndarray, day: int, horizon: int = RESILIENCE_HORIZON) -> float:
+    """Active customers ``horizon`` days after ``day`` relative to the day before it."""
+    before = active[day - 1] if 0 < day <= len(active) else np.nan
+    after_day = day + horizon
+    if after_day >= len(active) or not before:
+        return float("nan")
+    return float(active[after_day] / before)

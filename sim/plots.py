@@ -1,0 +1,127 @@
+"""Matplotlib figures for one run and for a comparison of scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+if TYPE_CHECKING:
+    from sim.results import RunResult
+
+SHOCK_COLOURS = {
+    "subsidy_end": "tab:red",
+    "competitor_entry": "tab:purple",
+    "downturn": "tab:brown",
+    "quality_scandal": "tab:orange",
+    "leader_exodus": "tab:gray",
+}
+
+
+def _mark_shocks(ax: plt.Axes, shocks: list) -> None:
+    for s in shocks:
+        ax.axvline(s.day, color=SHOCK_COLOURS.get(s.kind, "k"), ls="--", lw=1, label=s.kind)
+        if s.duration:
+            ax.axvspan(s.day, s.day + s.duration, color=SHOCK_COLOURS.get(s.kind, "k"), alpha=0.07)
+
+
+def active_figure(result: RunResult) -> Figure:
+    fig, ax = plt.subplots(figsize=(8, 4))
+    d = result.daily
+    ax.plot(d.index, d["active"], label="active customers", color="tab:blue")
+    ax.plot(d.index, d["customers"], label="ever bought", color="tab:blue", alpha=0.35)
+    _mark_shocks(ax, result.scenario.shocks)
+    ax.set(xlabel="day", ylabel="consumers", title=f"Active customers — {result.scenario.name}")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def retention_figure(results: list[RunResult]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for r in results:
+        c = r.retention_curve
+        ax.plot(c.index, c.values, label=r.scenario.name)
+    ax.set(xlabel="days since acquisition", ylabel="share active (repeat purchase)")
+    ax.set_ylim(0, 1)
+    ax.set_title("Retention curve")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def cohort_figure(result: RunResult) -> Figure:
+    m = result.cohorts.drop(columns="size")
+    fig, ax = plt.subplots(figsize=(7, 5))
+    im = ax.imshow(m.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set(
+        xlabel="months since acquisition",
+        ylabel="acquisition cohort (30-day)",
+        title=f"Cohort retention — {result.scenario.name}",
+    )
+    ax.set_yticks(range(len(m.index)), m.index)
+    fig.colorbar(im, ax=ax, label="share buying in month")
+    fig.tight_layout()
+    return fig
+
+
+def money_figure(result: RunResult) -> Figure:
+    """Who pays and who earns, smoothed weekly."""
+    d = result.daily.rolling(7, min_periods=1).mean()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for col, label in [
+        ("gmv", "consumers pay (GMV)"),
+        ("brand_receipts", "brands receive"),
+        ("commissions", "platform commission"),
+        ("subsidy_spend", "platform subsidies"),
+        ("rewards_paid", "rewards to partners"),
+        ("leader_commissions", "leader commissions"),
+        ("ad_spend", "ad spend"),
+    ]:
+        ax.plot(d.index, d[col], label=label)
+    _mark_shocks(ax, result.scenario.shocks)
+    ax.set(xlabel="day", ylabel="yuan per day (7-day mean)", title="Money flows")
+    ax.set_yscale("symlog", linthresh=10)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def save_run_figures(result: RunResult, out: Path) -> list[Path]:
+    paths = []
+    for name, fig in [
+        ("active.png", active_figure(result)),
+        ("retention.png", retention_figure([result])),
+        ("cohorts.png", cohort_figure(result)),
+        ("money.png", money_figure(result)),
+    ]:
+        p = Path(out) / name
+        fig.savefig(p, dpi=110)
+        plt.close(fig)
+        paths.append(p)
+    return paths
+
+
+def comparison_figure(series: dict[str, pd.DataFrame], shocks: dict[str, list]) -> Figure:
+    """Active customers per scenario: mean over seeds with a 95% band."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for i, (name, frame) in enumerate(series.items()):
+        colour = f"C{i}"
+        mean = frame.mean(axis=1)
+        n = frame.shape[1]
+        half = 1.96 * frame.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else 0 * mean
+        ax.plot(mean.index, mean, color=colour, label=name)
+        ax.fill_between(mean.index, mean - half, mean + half, color=colour, alpha=0.2)
+        for s in shocks.get(name, []):
+            ax.axvline(s.day, color=colour, ls="--", lw=0.8)
+    ax.set(xlabel="day", ylabel="active customers", title="Active customers (mean, 95% CI)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

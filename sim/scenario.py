@@ -1,0 +1,644 @@
+"""Scenario schema: every parameter of a run, validated, with its default and its source.
+
+A scenario is a YAML file whose keys mirror the models below. It may name a
+``base`` scenario (a path relative to itself, or a shipped scenario name) whose
+fields it overrides. Every default is illustrative unless its description
+names a source; ``symbiosim params`` prints the table.
+
+Bad input raises :class:`ScenarioError` with one message naming the field path
+and the allowed values, never a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Day = Annotated[int, Field(ge=0)]
+
+
+class ScenarioError(ValueError):
+    """A scenario (or an override) is invalid. The message names the field and allowed values."""
+
+
+class Strict(BaseModel):
+    """Base for all scenario sections: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- population
+class Segment(Strict):
+    """A consumer segment; traits are drawn per consumer around these means."""
+
+    share: Prob = Field(description="Share of the population in this segment.")
+    price_sensitivity: NonNeg = Field(description="Utility lost per 100% of list price paid.")
+    quality_sensitivity: NonNeg = Field(description="Utility gained per unit of quality.")
+    need_rate: Prob = Field(description="Probability of a purchase need per day.")
+    social_susceptibility: NonNeg = Field(
+        1.0, description="Multiplier on word-of-mouth and content exposure."
+    )
+    content_propensity: Prob = Field(description="Probability of posting content after a purchase.")
+    partner_propensity: Prob = Field(
+        description="Probability of joining a partner program when offered."
+    )
+    trait_spread: NonNeg = Field(
+        0.2, description="Coefficient of variation of traits within segment."
+    )
+
+
+def _default_segments() -> dict[str, Segment]:
+    # Illustrative. Shares loosely follow survey splits of Chinese online shoppers into
+    # price-driven, quality-driven and socially-driven groups (e.g. McKinsey China Consumer
+    # Report 2020 describes a price-sensitive majority in lower-tier cities); values are a guess.
+    return {
+        "price_hunter": Segment(
+            share=0.45,
+            price_sensitivity=10.0,
+            quality_sensitivity=0.8,
+            need_rate=0.05,
+            social_susceptibility=1.2,
+            content_propensity=0.04,
+            partner_propensity=0.10,
+        ),
+        "quality_seeker": Segment(
+            share=0.30,
+            price_sensitivity=3.0,
+            quality_sensitivity=2.5,
+            need_rate=0.04,
+            social_susceptibility=0.8,
+            content_propensity=0.08,
+            partner_propensity=0.15,
+        ),
+        "community_minded": Segment(
+            share=0.25,
+            price_sensitivity=5.0,
+            quality_sensitivity=1.5,
+            need_rate=0.045,
+            social_susceptibility=1.4,
+            content_propensity=0.15,
+            partner_propensity=0.40,
+        ),
+    }
+
+
+class Population(Strict):
+    consumers: int = Field(
+        5000, ge=2, le=20_000_000, description="Number of consumers (potential market)."
+    )
+    segments: dict[str, Segment] = Field(default_factory=_default_segments)
+    initial_aware: Prob = Field(0.01, description="Share aware of the platform on day 0.")
+    churn_window: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Days without purchase after which a customer counts as lapsed.",
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Population:
+        total = sum(s.share for s in self.segments.values())
+        if not self.segments:
+            raise ValueError("population.segments: at least one segment is required")
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"population.segments: shares must sum to 1 (they sum to {total:.4f})")
+        return self
+
+
+# --------------------------------------------------------------------------- network
+NetworkKind = Literal["sbm", "small_world", "scale_free", "erdos_renyi", "complete", "ring", "file"]
+
+
+class Network(Strict):
+    kind: NetworkKind = Field("sbm", description="Social network generator.")
+    mean_degree: float = Field(
+        12.0,
+        gt=0,
+        description="Mean number of contacts (WeChat close-contact circles; illustrative).",
+    )
+    community_size: int = Field(
+        100,
+        ge=2,
+        description="Households per neighbourhood block (one 团长 per ~100 households, illustrative).",
+    )
+    within_share: Prob = Field(0.85, description="Share of a node's ties inside its block (sbm).")
+    rewire: Prob = Field(0.1, description="Rewiring probability (small_world).")
+    path: str | None = Field(None, description="Edge-list CSV or GraphML file (kind=file).")
+    leader_selection: Literal["degree", "random"] = Field(
+        "degree", description="How each community's leader is chosen."
+    )
+
+    @model_validator(mode="after")
+    def _file_needs_path(self) -> Network:
+        if self.kind == "file" and not self.path:
+            raise ValueError("network.path: required when network.kind is 'file'")
+        return self
+
+
+# --------------------------------------------------------------------------- market
+class Brands(Strict):
+    count: int = Field(10, ge=1, le=1000, description="Number of brands.")
+    quality_mean: float = Field(0.6, ge=0, le=1, description="Mean brand quality in [0, 1].")
+    quality_spread: float = Field(
+        0.15, ge=0, le=1, description="Std of brand quality across brands."
+    )
+    quality_noise: float = Field(
+        0.15, ge=0, le=1, description="Std of experienced quality per purchase."
+    )
+    list_price: float = Field(
+        50.0,
+        gt=0,
+        description="Mean list price in yuan (typical community-group-buying basket; illustrative).",
+    )
+    unit_cost_share: Prob = Field(
+        0.7, description="Unit cost as a share of list price at mean quality."
+    )
+    erosion_rate: NonNeg = Field(
+        0.0005,
+        description="Daily quality loss when the brand-funded discount exceeds its margin cushion.",
+    )
+    margin_cushion: Prob = Field(
+        0.08, description="Brand-funded discount a brand absorbs without cutting quality."
+    )
+    exit_patience: int = Field(
+        60, ge=1, description="Days of negative rolling profit before a brand leaves."
+    )
+
+
+class Platform(Strict):
+    commission_rate: Prob = Field(
+        0.10,
+        description="Take rate on consumer payments (Pinduoduo ~3-4% + ads; Meituan Youxuan ~10%; illustrative).",
+    )
+    ad_spend_per_day: NonNeg = Field(
+        50.0, description="Paid-ad budget per day, yuan per 5,000 consumers (scaled to population)."
+    )
+    ad_cost_per_reach: float = Field(
+        2.0,
+        gt=0,
+        description="Yuan per consumer made aware by ads (illustrative CPM-derived guess).",
+    )
+    ad_awareness_rate: Prob | None = Field(
+        None,
+        description="If set, a fixed daily ad-awareness hazard per unaware consumer (Bass p) instead of the budget.",
+    )
+    word_of_mouth_rate: NonNeg = Field(
+        0.05,
+        description="Daily awareness hazard per unit share of active-customer neighbours (Bass q).",
+    )
+    content_reach: NonNeg = Field(
+        0.3, description="Awareness hazard per content post seen by a neighbour."
+    )
+    recommendation_accuracy: Prob = Field(
+        0.5, description="AI matching: share of the quality-match gap closed."
+    )
+    outside_utility: float = Field(
+        0.0, description="Utility of the outside option (other shops, other apps)."
+    )
+    outside_price: float = Field(
+        0.85,
+        gt=0,
+        le=2,
+        description="Outside option's price as a share of list (other shops' deals).",
+    )
+    private_domain: bool = Field(
+        False, description="Win back lapsed customers through private-domain channels."
+    )
+    winback_cost: NonNeg = Field(
+        0.2, description="Yuan per lapsed customer contacted per win-back wave."
+    )
+    winback_every: int = Field(14, ge=1, description="Days between win-back waves.")
+    winback_lift: float = Field(
+        0.6, ge=0, description="Utility lift of a win-back message for its day."
+    )
+
+
+# --------------------------------------------------------------------------- mechanisms (policy)
+class Window(Strict):
+    """A mechanism is on for start_day <= day < end_day (end_day None: until the end)."""
+
+    enabled: bool = False
+    start_day: Day = 0
+    end_day: Day | None = None
+
+    def on(self, day: int) -> bool:
+        return (
+            self.enabled and day >= self.start_day and (self.end_day is None or day < self.end_day)
+        )
+
+
+class GroupBuying(Window):
+    group_size: int = Field(
+        3, ge=2, le=50, description="k: members needed to unlock the group price."
+    )
+    window_days: int = Field(
+        2, ge=1, le=30, description="Days a group stays open (Pinduoduo: 24 h)."
+    )
+    discount: Prob = Field(
+        0.30, description="Group price discount off list (illustrative; PDD often 20-50%)."
+    )
+    subsidy_share: Prob = Field(
+        0.7, description="Share of the group discount funded by the platform."
+    )
+    new_user_coupon: Prob = Field(
+        0.15, description="Extra discount on a consumer's first purchase (platform-funded)."
+    )
+    invite_to_unlock: bool = Field(
+        True, description="Initiators invite neighbours to complete the group."
+    )
+    invite_join_prob: Prob = Field(
+        0.25, description="Chance an invited neighbour joins an open group."
+    )
+    budget: NonNeg | None = Field(
+        None, description="Total subsidy budget in yuan (None: unlimited)."
+    )
+
+
+class Leaders(Window):
+    commission: Prob = Field(
+        0.10, description="Leader commission on community orders (Meituan Youxuan ~10%)."
+    )
+    discount: Prob = Field(0.10, description="Community-order discount off list (brand-funded).")
+    outside_wage: NonNeg = Field(
+        8.0,
+        description="Leader's outside income per day, yuan (side income of a shopkeeper; illustrative).",
+    )
+    quit_patience: int = Field(
+        45, ge=1, description="Days of income below half the wage before a leader quits."
+    )
+    operator_mode: bool = Field(
+        False, description="Symbiotic: leaders run their community as operators."
+    )
+    operator_share: Prob = Field(
+        0.03,
+        description="Operator mode: share of the community's platform GMV the platform pays its leader.",
+    )
+    broadcast_reach: Prob = Field(
+        0.02, description="Daily awareness hazard a working leader adds in its community."
+    )
+
+
+class Partner(Window):
+    share: Prob = Field(
+        0.05, description="Share of referred consumers' payments paid to their referrer."
+    )
+    referral_rate: Prob = Field(
+        0.02, description="Daily chance a partner refers one non-customer neighbour."
+    )
+    referral_bonus: NonNeg = Field(
+        5.0, description="Yuan paid when a referred consumer first buys."
+    )
+    content_reward: NonNeg = Field(
+        2.0, description="Yuan paid to a poster per purchase their content triggered."
+    )
+    reward_pool_share: Prob = Field(
+        0.01, description="Share of GMV paid out daily to contributors by points."
+    )
+    min_purchases: int = Field(
+        1, ge=0, description="Purchases before a consumer is offered partnership."
+    )
+
+
+class CoCreation(Window):
+    rate: NonNeg = Field(
+        0.00005, description="Brand quality gain per day per 1% of buyers leaving feedback."
+    )
+
+
+class Ledger(Strict):
+    transparent: bool = Field(
+        False, description="Publish the contribution ledger (raises trust in payouts)."
+    )
+    trust_boost: NonNeg = Field(
+        0.002, description="Daily trust gain of reward earners when the ledger is public."
+    )
+
+
+class Policy(Strict):
+    name: str = "none"
+    group_buying: GroupBuying = Field(default_factory=GroupBuying)
+    leaders: Leaders = Field(default_factory=lambda: Leaders(enabled=True))
+    partner: Partner = Field(default_factory=Partner)
+    cocreation: CoCreation = Field(default_factory=CoCreation)
+    ledger: Ledger = Field(default_factory=Ledger)
+
+
+# --------------------------------------------------------------------------- behaviour
+class Behaviour(Strict):
+    """Coefficients of the consumer's choice and state dynamics. All illustrative."""
+
+    platform_intercept: float = Field(0.0, description="Base utility of buying on the platform.")
+    trust_weight: float = Field(1.5, description="Utility per unit trust.")
+    attachment_weight: float = Field(
+        2.0, description="Utility per unit attachment (relational bond)."
+    )
+    satisfaction_weight: float = Field(1.5, description="Utility per unit satisfaction.")
+    embedding_weight: float = Field(
+        0.6, description="Utility bonus while one's referrer is still active."
+    )
+    group_hassle: float = Field(0.3, description="Disutility of waiting for a group to form.")
+    leader_convenience: float = Field(0.3, description="Utility of a neighbourhood pick-up order.")
+    satisfaction_rate: Prob = Field(
+        0.3, description="Weight of the latest experience in satisfaction."
+    )
+    trust_rate: Prob = Field(0.05, description="Weight of the latest experience in trust.")
+    group_fail_penalty: NonNeg = Field(0.15, description="Satisfaction lost when a group fails.")
+    referral_match_bonus: NonNeg = Field(
+        0.08,
+        description="Quality-match gain of referred consumers (Schmitt et al. 2011: referrers know needs).",
+    )
+    attachment_gain_relational: NonNeg = Field(0.10, description="Attachment per relational act.")
+    attachment_gain_reward: NonNeg = Field(0.05, description="Attachment per reward received.")
+    attachment_decay: Prob = Field(
+        0.005, description="Daily attachment decay without relational acts."
+    )
+    reference_rate: Prob = Field(
+        0.2, description="Weight of the latest price paid in a consumer's reference price."
+    )
+    loss_aversion: NonNeg = Field(
+        1.0,
+        description=(
+            "Extra price weight on paying above one's reference price (loss aversion: "
+            "Tversky & Kahneman 1991 λ≈2 → 1 extra; Kalyanaram & Winer 1995 reference prices)."
+        ),
+    )
+    negative_content_trust: NonNeg = Field(
+        0.03, description="Trust lost by a neighbour per negative post seen."
+    )
+
+
+# --------------------------------------------------------------------------- shocks
+class Shock(Strict):
+    kind: Literal["subsidy_end", "competitor_entry", "downturn", "quality_scandal", "leader_exodus"]
+    day: Day
+    duration: int | None = Field(None, ge=1, description="Days the shock lasts (None: permanent).")
+    magnitude: float = Field(
+        0.5,
+        ge=0,
+        description=(
+            "competitor_entry: outside-option utility gain; downturn: share of needs lost "
+            "(price sensitivity rises by the same share); quality_scandal: quality drop; "
+            "leader_exodus: share of leaders quitting."
+        ),
+    )
+    brand: int = Field(0, ge=0, description="quality_scandal: index of the brand hit.")
+
+    def active(self, day: int) -> bool:
+        return day >= self.day and (self.duration is None or day < self.day + self.duration)
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(Strict):
+    name: str = "unnamed"
+    description: str = ""
+    days: int = Field(365, ge=1, le=20_000, description="Days to simulate.")
+    population: Population = Field(default_factory=Population)
+    network: Network = Field(default_factory=Network)
+    brands: Brands = Field(default_factory=Brands)
+    platform: Platform = Field(default_factory=Platform)
+    policy: Policy = Field(default_factory=Policy)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    shocks: list[Shock] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_refs(self) -> Scenario:
+        for i, s in enumerate(self.shocks):
+            if s.kind == "quality_scandal" and s.brand >= self.brands.count:
+                raise ValueError(
+                    f"shocks.{i}.brand: must be < brands.count ({self.brands.count}), got {s.brand}"
+                )
+        return self
+
+    # -- convenience -----------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def key(self, seed: int | None = None) -> str:
+        """Stable hash of the resolved scenario (and seed): identifies a run."""
+        payload = json.dumps({"scenario": self.to_dict(), "seed": seed}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
+        """A new validated scenario with dotted-path overrides applied (``policy.partner.share``)."""
+        data = self.to_dict()
+        for path, value in overrides.items():
+            set_path(data, path, value)
+        return validate_scenario(data)
+
+
+# --------------------------------------------------------------------------- loading
+def _format_error(err: ValidationError, prefix: str = "") -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if p not in ("function-after",))
+        loc = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "scenario"
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+            # the validator already names its field
+            lines.append(msg if ":" in msg.split(" ")[0] else f"{loc}: {msg}")
+            continue
+        if e["type"] == "extra_forbidden":
+            parent = _model_at(Scenario, [p for p in e["loc"][:-1]])
+            allowed = ", ".join(sorted(parent.model_fields)) if parent else ""
+            msg = "unknown field" + (f" (allowed: {allowed})" if allowed else "")
+        elif e["type"] == "literal_error":
+            msg = msg.replace("Input should be", "must be one of")
+        lines.append(f"{loc}: {msg} (got {e.get('input')!r})" if "input" in e else f"{loc}: {msg}")
+    return "; ".join(lines)
+
+
+def _model_at(model: type[BaseModel], loc: list[Any]) -> type[BaseModel] | None:
+    """The pydantic model class found by walking a validation-error location."""
+    cur: Any = model
+    for part in loc:
+        if isinstance(part, int) or cur is None:
+            continue
+        if not (isinstance(cur, type) and issubclass(cur, BaseModel)):
+            return None
+        field = cur.model_fields.get(str(part))
+        if field is None:
+            # dict key (segment name) or list index: stay on the value model
+            continue
+        ann = field.annotation
+        cur = _inner_model(ann)
+    return cur if isinstance(cur, type) and issubclass(cur, BaseModel) else None
+
+
+def _inner_model(ann: Any) -> Any:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in getattr(ann, "__args__", ()) or ():
+        m = _inner_model(arg)
+        if m is not None:
+            return m
+    return None
+
+
+def validate_scenario(data: dict[str, Any]) -> Scenario:
+    """Validate a plain dict into a Scenario; raise ScenarioError with a readable message."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"scenario: must be a mapping of fields, got {type(data).__name__}")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_format_error(err)) from None
+
+
+def set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``path='a.b.c'``; list items by index (``shocks.0.day``)."""
+    parts = path.split(".")
+    cur: Any = data
+    for i, part in enumerate(parts[:-1]):
+        nxt = _child(cur, part, ".".join(parts[: i + 1]))
+        if nxt is None:
+            nxt = {}
+            cur[part] = nxt
+        cur = nxt
+    last = parts[-1]
+    if isinstance(cur, list):
+        idx = _index(cur, last, path)
+        cur[idx] = value
+    elif isinstance(cur, dict):
+        if last not in cur and not _is_optional_slot(path):
+            raise ScenarioError(f"{path}: unknown parameter path (no field '{last}')")
+        cur[last] = value
+    else:
+        raise ScenarioError(f"{path}: unknown parameter path")
+
+
+def _is_optional_slot(path: str) -> bool:
+    # population.segments.<new name> may be added
+    return path.startswith("population.segments.")
+
+
+def _child(cur: Any, part: str, where: str) -> Any:
+    if isinstance(cur, list):
+        return cur[_index(cur, part, where)]
+    if isinstance(cur, dict):
+        if part not in cur:
+            raise ScenarioError(f"{where}: unknown parameter path")
+        return cur[part]
+    raise ScenarioError(f"{where}: unknown parameter path")
+
+
+def _index(seq: list[Any], part: str, where: str) -> int:
+    try:
+        idx = int(part)
+    except ValueError:
+        raise ScenarioError(f"{where}: expected a list index 0..{len(seq) - 1}") from None
+    if not 0 <= idx < len(seq):
+        raise ScenarioError(f"{where}: index out of range (0..{len(seq) - 1})")
+    return idx
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    cur: Any = data
+    for i, part in enumerate(path.split(".")):
+        cur = _child(cur, part, ".".join(path.split(".")[: i + 1]))
+    return cur
+
+
+def parse_value(text: str) -> Any:
+    """Parse a CLI ``--set`` value as YAML (numbers, booleans, null, lists)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def resolve_scenario_path(ref: str | Path, relative_to: Path | None = None) -> Path:
+    """Find a scenario by path, or by name among the shipped scenarios."""
+    p = Path(ref)
+    candidates = [p]
+    if relative_to is not None and not p.is_absolute():
+        candidates.append(relative_to / p)
+    candidates += [SCENARIO_DIR / p, SCENARIO_DIR / f"{ref}.yaml"]
+    for c in candidates:
+        if c.is_file():
+            return c
+    names = ", ".join(sorted(q.stem for q in SCENARIO_DIR.glob("*.yaml")))
+    raise ScenarioError(f"scenario: file '{ref}' not found (shipped scenarios: {names})")
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into ``base``: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file as a raw dict with its ``base`` chain merged in."""
+    p = resolve_scenario_path(path).resolve()
+    if p in _seen:
+        raise ScenarioError(f"base: circular reference through {p.name}")
+    try:
+        text = p.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioError(f"scenario: {p.name}{where} is not valid YAML") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"scenario: cannot read {p.name} ({err.__class__.__name__})") from None
+    return _merge_base(data, p.parent, _seen + (p,))
+
+
+def _merge_base(data: Any, folder: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ScenarioError("scenario: the file must hold a mapping of fields")
+    base = data.pop("base", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ScenarioError("base: must be a scenario file name or path")
+    base_path = resolve_scenario_path(base, folder)
+    return deep_merge(read_scenario_dict(base_path, seen), data)
+
+
+def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
+    """Load a scenario from a file path, a shipped name, a dict or a Scenario."""
+    if isinstance(source, Scenario):
+        return source
+    if isinstance(source, dict):
+        data = copy.deepcopy(source)
+        return validate_scenario(_merge_base(data, SCENARIO_DIR, ()))
+    return validate_scenario(read_scenario_dict(source))
+
+
+def loads_scenario(text: str) -> Scenario:
+    """Parse scenario YAML text (e.g. an upload) with safe loading."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        raise ScenarioError("scenario: not valid YAML") from None
+    return load_scenario(data)
+
+
+def shipped_scenarios() -> dict[str, str]:
+    """Shipped scenario names and their one-line descriptions."""
+    out = {}
+    for p in sorted(SCENARIO_DIR.glob("*.yaml")):
+        try:
+            out[p.stem] = load_scenario(p).description.strip().splitlines()[0]
+        except (ScenarioError, IndexError):
+            out[p.stem] = ""
+    return out

@@ -1,0 +1,151 @@
+"""Whole-model invariants: determinism, accounting, state counts, agents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.agents import Brand, Consumer, Leader, PlatformAgent
+from sim.model import SocialCommerceModel
+from tests.conftest import SMALL
+
+SCENARIOS = ["baseline", "subsidy_group_buying", "symbiotic_partner", "hybrid"]
+
+
+@pytest.fixture(scope="module", params=SCENARIOS)
+def result(request) -> sim.RunResult:
+    return sim.run(request.param, seed=3, overrides=SMALL)
+
+
+def test_same_seed_identical_different_seed_differs():
+    a = sim.run("symbiotic_partner", seed=11, overrides=SMALL)
+    b = sim.run("symbiotic_partner", seed=11, overrides=SMALL)
+    c = sim.run("symbiotic_partner", seed=12, overrides=SMALL)
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    assert a.kpis.keys() == b.kpis.keys()
+    for k in a.kpis:
+        assert a.kpis[k] == b.kpis[k] or (np.isnan(a.kpis[k]) and np.isnan(b.kpis[k])), k
+    assert not a.daily["active"].equals(c.daily["active"])
+
+
+def test_money_is_accounted_every_day(result):
+    acc = result.accounts
+    # what consumers pay plus platform subsidies = what brands, platform and leaders receive
+    lhs = acc["consumer_paid"] + acc["subsidies"]
+    rhs = acc["brand_receipts"] + acc["commissions"] + acc["leader_commissions"]
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-6)
+    # the platform's cash moves by commissions - subsidies - rewards - fees - ads - win-back
+    net = (
+        acc["commissions"]
+        - acc["subsidies"]
+        - acc["rewards"]
+        - acc["operator_fees"]
+        - acc["ad_spend"]
+        - acc["winback_spend"]
+    )
+    np.testing.assert_allclose(np.cumsum(net), result.daily["platform_cash"], rtol=1e-9, atol=1e-6)
+
+
+def test_consumer_side_totals_match_books(result):
+    cons = result.consumers
+    assert cons["spend"].sum() == pytest.approx(result.accounts["consumer_paid"].sum())
+    assert cons["purchases"].sum() == result.daily["orders"].sum()
+    # rewards: consumers' balances = ledger payouts = the platform's reward outflow
+    ledger_total = result.ledger.total_paid()
+    assert cons["reward_balance"].sum() == pytest.approx(ledger_total)
+    assert result.accounts["rewards"].sum() == pytest.approx(ledger_total)
+    assert result.ledger.verify() is None
+
+
+def test_leader_income_matches_commissions_and_fees(result):
+    m = result.model
+    paid = result.accounts["leader_commissions"].sum() + result.accounts["operator_fees"].sum()
+    assert m.leaders.income_total.sum() == pytest.approx(paid)
+
+
+def test_state_counts_add_up(result):
+    d = result.daily
+    n = result.scenario.population.consumers
+    assert ((d["unaware"] + d["aware_not_customer"] + d["active"] + d["lapsed"]) == n).all()
+    assert (d["customers"] == d["active"] + d["lapsed"]).all()
+    assert (d["customers"].diff().fillna(d["customers"].iloc[0]) == d["new_customers"]).all()
+    # each consumer is acquired once: the cohort sizes add up to the customers
+    assert result.cohorts["size"].sum() == d["customers"].iloc[-1]
+
+
+def test_active_definition_from_purchases(result):
+    m = result.model
+    pop, w = m.pop, result.scenario.population.churn_window
+    last_day = m.day - 1
+    expect = (pop.purchases > 0) & (pop.last_purchase > last_day - w)
+    assert expect.sum() == result.daily["active"].iloc[-1]
+
+
+def test_agents_by_type_and_consumer_views():
+    m = SocialCommerceModel(sim.load_scenario("symbiotic_partner").with_overrides(SMALL), seed=1)
+    m.run(10)
+    c = m.consumer(5)
+    assert isinstance(c, Consumer) and c.index == 5
+    assert c.purchases == int(m.pop.purchases[5])
+    c.trust = 0.9
+    assert m.pop.trust[5] == 0.9
+    types = m.agents_by_type
+    assert len(types[Consumer]) == m.n
+    assert len(types[Leader]) == m.graph.n_communities
+    assert len(types[Brand]) == m.scenario.brands.count
+    assert len(types[PlatformAgent]) == 1
+    assert m.consumer(5).as_dict()["trust"] == 0.9
+
+
+def test_no_program_means_no_subsidy_rewards_or_groups():
+    r = sim.run("baseline", seed=2, overrides=SMALL)
+    k = r.kpis
+    assert k["subsidy_spend"] == 0 and k["rewards_paid"] == 0
+    assert r.daily["group_orders"].sum() == 0 and r.daily["leader_orders"].sum() == 0
+    assert len(r.ledger) == 0
+
+
+def test_subsidy_budget_is_never_exceeded():
+    r = sim.run(
+        "subsidy_group_buying",
+        seed=4,
+        overrides={**SMALL, "policy.group_buying.budget": 5000.0},
+    )
+    assert r.kpis["subsidy_spend"] == pytest.approx(5000.0, abs=1e-6)
+    assert r.model.subsidy_exhausted_day is not None
+
+
+def test_mechanism_window_switches_off_groups():
+    r = sim.run(
+        "subsidy_group_buying",
+        seed=4,
+        overrides={**SMALL, "policy.group_buying.end_day": 30},
+    )
+    assert r.daily.loc[31:, "group_orders"].sum() == 0
+    assert r.daily.loc[:29, "group_orders"].sum() > 0
+
+
+def test_shocks_act():
+    base = {**SMALL, "shocks": []}
+    calm = sim.run("symbiotic_partner", seed=5, overrides=base)
+    exodus = sim.run(
+        "symbiotic_partner",
+        seed=5,
+        overrides={**base, "shocks": [{"kind": "leader_exodus", "day": 50, "magnitude": 1.0}]},
+    )
+    assert exodus.daily.loc[51, "active_leaders"] == 0
+    assert exodus.daily.loc[60:, "leader_orders"].sum() == 0
+    assert calm.daily.loc[60:, "leader_orders"].sum() > 0
+    scandal = sim.run(
+        "baseline",
+        seed=5,
+        overrides={
+            **base,
+            "shocks": [{"kind": "quality_scandal", "day": 40, "magnitude": 0.4, "brand": 0}],
+        },
+    )
+    q = scandal.model.brands.quality[0]
+    calm_q = sim.run("baseline", seed=5, overrides=base).model.brands.quality[0]
+    assert q < calm_q - 0.3
