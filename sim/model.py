@@ -45,7 +45,7 @@ from sim.mechanisms.groups import GroupBook
 from sim.mechanisms.leaders import LeaderBook
 from sim.mechanisms.rewards import partner_payouts
 from sim.metrics import DAILY_COLUMNS, RetentionTracker
-from sim.network import SocialGraph, build_network, load_graph
+from sim.network import SocialGraph, build_network
 from sim.population import Channel, Option, draw_population
 from sim.scenario import Scenario, load_scenario
 
@@ -71,15 +71,13 @@ class SocialCommerceModel(mesa.Model):
         rng = self.rng
         # --- network and population
         if graph is None:
-            if sc.network.kind == "file":
-                graph = load_graph(sc.network.path, sc.network.leader_selection, rng)
-            else:
-                graph = build_network(sc.network, sc.population.consumers, rng)
+            # a loaded graph decides the population size (population.consumers is ignored)
+            n = None if sc.network.kind == "file" else sc.population.consumers
+            graph = build_network(sc.network, n, rng)
         self.graph = graph
         self.n = graph.n
-        self._indptr, self._indices = graph.indptr, graph.indices
-        self._adjacency = graph.to_scipy()
-        self._degree = np.maximum(graph.degree, 1).astype(np.float64)
+        self.nb = graph.neighbourhood()
+        self._degree = np.maximum(self.nb.degree, 1.0)
         self.pop = draw_population(sc.population, self.n, graph.community, rng)
         # --- market
         self.brands = BrandBook(sc.brands, rng)
@@ -184,7 +182,7 @@ class SocialCommerceModel(mesa.Model):
 
         # 3. exposure ---------------------------------------------------------------
         active = pop.active(day - 1, window) & (pop.purchases > 0)
-        share_active = (self._adjacency @ active.astype(np.float64)) / self._degree
+        share_active = self.nb.sum(active) / self._degree
         leader_reach = np.zeros(self.n)
         if leaders_on:
             leader_reach = pol.leaders.broadcast_reach * self.leaders.effort[pop.community]
@@ -210,8 +208,7 @@ class SocialCommerceModel(mesa.Model):
             pop,
             exp.newly_aware[exp.channel == Channel.CONTENT],
             self._posted,
-            self._indptr,
-            self._indices,
+            self.nb,
             rng,
         )
         t["ad_spend"] = exp.ad_spend
@@ -222,8 +219,7 @@ class SocialCommerceModel(mesa.Model):
                 pop,
                 day,
                 rng,
-                self._indptr,
-                self._indices,
+                self.nb,
                 referrers=referrers,
                 rate=pol.partner.referral_rate,
                 match_bonus=beh.referral_match_bonus,
@@ -308,8 +304,7 @@ class SocialCommerceModel(mesa.Model):
             outcome = self.groups.step(
                 day,
                 need[choice == Option.GROUP],
-                self._indptr,
-                self._indices,
+                self.nb,
                 rng,
                 invite=gb.invite_to_unlock,
                 invite_prob=np.clip(gb.invite_join_prob * pop.social_susceptibility, 0, 1),
@@ -493,8 +488,8 @@ class SocialCommerceModel(mesa.Model):
         pos_vec[pos_posters] = 1.0
         neg_vec = np.zeros(self.n)
         neg_vec[neg_posters] = 1.0
-        self._positive_posts = self._adjacency @ pos_vec
-        neg_seen = self._adjacency @ neg_vec
+        self._positive_posts = self.nb.sum(pos_vec)
+        neg_seen = self.nb.sum(neg_vec)
         pop.trust -= beh.negative_content_trust * neg_seen * (pop.aware)
         np.clip(pop.trust, 0.0, 1.0, out=pop.trust)
         self._posted = pos_vec > 0

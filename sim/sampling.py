@@ -68,3 +68,65 @@ def rank_within(keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n) - group_start
     return rank
+
+
+class Neighbourhood:
+    """What the model asks of the network, on CSR arrays: sums over neighbours, one random
+    eligible neighbour, all neighbours of a few nodes."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray) -> None:
+        import scipy.sparse as sp
+
+        self.indptr, self.indices = indptr, indices
+        self.n = len(indptr) - 1
+        data = np.ones(len(indices), dtype=np.float64)
+        self._adj = sp.csr_array((data, indices, indptr), shape=(self.n, self.n))
+        self.degree = np.diff(indptr).astype(np.float64)
+
+    def sum(self, x: np.ndarray) -> np.ndarray:
+        """For every node, the sum of ``x`` over its neighbours."""
+        return self._adj @ np.asarray(x, np.float64)
+
+    def random_neighbour(
+        self, nodes: np.ndarray, eligible: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        return random_neighbour(self.indptr, self.indices, nodes, eligible, rng)
+
+    def expand(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return expand_neighbours(self.indptr, self.indices, nodes)
+
+
+class CompleteNeighbourhood(Neighbourhood):
+    """The complete graph without its n(n-1) edges: everyone else is a neighbour, so every
+    operation is O(n) (mean field). Used for Bass-limit validation on tens of thousands."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.degree = np.full(n, max(n - 1, 1), np.float64)
+
+    def sum(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, np.float64)
+        return x.sum() - x
+
+    def random_neighbour(
+        self, nodes: np.ndarray, eligible: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        nodes = np.asarray(nodes, np.int64)
+        cand = np.flatnonzero(eligible)
+        # exclude each node itself: draw among the others, then skip over its own position
+        own = eligible[nodes]
+        pos = np.searchsorted(cand, nodes)
+        m = len(cand) - own
+        out = np.full(len(nodes), -1, np.int64)
+        ok = m > 0
+        r = (rng.random(len(nodes)) * np.maximum(m, 1)).astype(np.int64)
+        r = np.where(own & (r >= pos), r + 1, r)
+        out[ok] = cand[np.minimum(r[ok], len(cand) - 1)]
+        return out
+
+    def expand(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        nodes = np.asarray(nodes, np.int64)
+        owner = np.repeat(np.arange(len(nodes)), self.n)
+        nbr = np.tile(np.arange(self.n, dtype=np.int64), len(nodes))
+        keep = nbr != nodes[owner]
+        return owner[keep], nbr[keep]

@@ -14,7 +14,7 @@ from sim.mechanisms.fulfilment import experience
 from sim.mechanisms.leaders import LeaderBook
 from sim.mechanisms.rewards import partner_payouts
 from sim.population import Channel, Option, draw_population
-from sim.sampling import random_neighbour, rank_within
+from sim.sampling import CompleteNeighbourhood, rank_within
 from sim.scenario import Brands, Population
 from tests.conftest import graph_from_edges
 
@@ -103,7 +103,7 @@ def test_referral_targets_a_non_customer_neighbour(star4):
     pop.purchases[[1, 2]] = 1  # 1 and 2 already customers: 0 can only refer 3
     rng = np.random.default_rng(2)
     acting, target = partner_referrals(
-        pop, 7, rng, star4.indptr, star4.indices, referrers=np.array([0]), rate=1.0, match_bonus=0.1
+        pop, 7, rng, star4.neighbourhood(), referrers=np.array([0]), rate=1.0, match_bonus=0.1
     )
     assert acting.tolist() == [0] and target.tolist() == [3]
     assert pop.referrer[3] == 0 and pop.match[3] == pytest.approx(0.1)
@@ -189,7 +189,7 @@ def test_random_neighbour_only_picks_eligible_neighbours(star4):
     rng = np.random.default_rng(3)
     eligible = np.array([False, False, True, True, True])
     picks = [
-        random_neighbour(star4.indptr, star4.indices, np.array([0, 1, 4]), eligible, rng)
+        star4.neighbourhood().random_neighbour(np.array([0, 1, 4]), eligible, rng)
         for _ in range(200)
     ]
     picks = np.array(picks)
@@ -275,3 +275,20 @@ def test_leader_exodus_share():
 def test_graph_helper_builds_what_it_says():
     g = graph_from_edges(3, [(0, 1), (1, 2)])
     assert g.neighbours(1).tolist() == [0, 2]
+
+
+def test_complete_neighbourhood_matches_explicit_complete_graph():
+    n = 7
+    g = graph_from_edges(n, [(i, j) for i in range(n) for j in range(i + 1, n)])
+    implicit, explicit = CompleteNeighbourhood(n), g.neighbourhood()
+    x = np.arange(n, dtype=float) ** 2
+    np.testing.assert_allclose(implicit.sum(x), explicit.sum(x))
+    np.testing.assert_allclose(implicit.degree, explicit.degree)
+    rng = np.random.default_rng(0)
+    eligible = np.array([True, False, True, True, False, False, True])
+    picks = np.array([implicit.random_neighbour(np.arange(n), eligible, rng) for _ in range(400)])
+    for i in range(n):
+        allowed = set(np.flatnonzero(eligible)) - {i}
+        assert set(picks[:, i]) == allowed
+    owner, nbr = implicit.expand(np.array([2, 5]))
+    assert sorted(nbr[owner == 0].tolist()) == [0, 1, 3, 4, 5, 6]

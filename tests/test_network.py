@@ -115,11 +115,15 @@ def test_scale_free_has_a_heavy_tail() -> None:
     assert sf.degree.min() >= 1
 
 
-def test_complete_graph_and_its_cap() -> None:
+def test_complete_graph_beyond_the_cap_is_implicit() -> None:
     g = build("complete", 60)
-    assert np.all(g.degree == 59)
+    assert np.all(g.degree == 59) and not g.complete
+    big = build("complete", COMPLETE_MAX_NODES + 1)
+    assert big.complete and len(big.indices) == 0
+    assert np.all(big.degree == COMPLETE_MAX_NODES)
+    assert big.neighbourhood().sum(np.ones(big.n))[0] == COMPLETE_MAX_NODES
     with pytest.raises(NetworkError, match=r"^network\.kind: .*complete"):
-        build("complete", COMPLETE_MAX_NODES + 1)
+        big.to_scipy()
 
 
 # --------------------------------------------------------------------------- sbm

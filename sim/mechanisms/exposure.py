@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.population import Channel, Population
-from sim.sampling import random_neighbour
+from sim.sampling import Neighbourhood
 
 
 @dataclass
@@ -86,23 +86,19 @@ def attribute_content(
     pop: Population,
     converts: np.ndarray,
     posted_yesterday: np.ndarray,
-    indptr: np.ndarray,
-    indices: np.ndarray,
+    nb: Neighbourhood,
     rng: np.random.Generator,
 ) -> None:
     """Credit each content-made awareness to one neighbour who posted (for paid content)."""
     if len(converts):
-        pop.content_source[converts] = random_neighbour(
-            indptr, indices, converts, posted_yesterday, rng
-        )
+        pop.content_source[converts] = nb.random_neighbour(converts, posted_yesterday, rng)
 
 
 def partner_referrals(
     pop: Population,
     day: int,
     rng: np.random.Generator,
-    indptr: np.ndarray,
-    indices: np.ndarray,
+    nb: Neighbourhood,
     *,
     referrers: np.ndarray,
     rate: float,
@@ -115,7 +111,7 @@ def partner_referrals(
     if len(acting) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     eligible = (pop.purchases == 0) & (pop.referrer < 0)
-    target = random_neighbour(indptr, indices, acting, eligible, rng)
+    target = nb.random_neighbour(acting, eligible, rng)
     ok = target >= 0
     acting, target = acting[ok], target[ok]
     # two partners may pick the same friend: the lower-numbered partner wins

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.sampling import expand_neighbours, first_per_owner, random_neighbour, rank_within
+from sim.sampling import Neighbourhood, first_per_owner, rank_within
 
 
 @dataclass
@@ -66,8 +66,7 @@ class GroupBook:
         self,
         day: int,
         choosers: np.ndarray,
-        indptr: np.ndarray,
-        indices: np.ndarray,
+        nb: Neighbourhood,
         rng: np.random.Generator,
         *,
         invite: bool = False,
@@ -81,7 +80,7 @@ class GroupBook:
         has_slot = np.zeros(self.n, bool)
         open_ok = self.size < k
         has_slot[self.initiator[open_ok]] = True
-        host = random_neighbour(indptr, indices, choosers, has_slot, rng)
+        host = nb.random_neighbour(choosers, has_slot, rng)
         wants = host >= 0
         joiners, gid = choosers[wants], self._group_of_initiator[host[wants]]
         rank = rank_within(gid, rng)
@@ -99,7 +98,7 @@ class GroupBook:
         invited = np.zeros(0, np.int64)
         inviters = np.zeros(0, np.int64)
         if invite and len(starters):
-            owner, nbr = expand_neighbours(indptr, indices, starters)
+            owner, nbr = nb.expand(starters)
             free = self.pending[nbr] < 0
             if busy is not None:
                 free &= ~busy[nbr]

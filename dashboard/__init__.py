@@ -1,0 +1,6 @@
+"""The symbiosim Streamlit dashboard (``make dashboard``).
+
+Pages live in ``dashboard/pages``; everything that can be tested without a browser
+(cached runs, input checks, URL encoding, charts, the network picture, the stories)
+lives in plain modules next to this file.
+"""
