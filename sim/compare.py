@@ -98,6 +98,7 @@ class Comparison:
     _first: list[RunResult] | None = None
 
     def report(self) -> str:
+        """A Markdown report: setup, the KPI table and, for two scenarios, the differences."""
         lines = [
             "# symbiosim comparison",
             "",
@@ -105,8 +106,12 @@ class Comparison:
             f"{self.scenarios[0].population.consumers:,} consumers, {self.scenarios[0].days} days.",
             "Cells: mean ± half-width of the 95% confidence interval over seeds.",
             "",
-            self.formatted().to_markdown() if _has_tabulate() else self.formatted().to_string(),
+            self.formatted().to_markdown(),
             "",
+        ]
+        if len(self.scenarios) == 2:
+            lines += ["## Differences", "", *self.differences(), ""]
+        lines += [
             "![active customers](comparison_active.png)",
             "",
             "![retention](comparison_retention.png)",
@@ -114,14 +119,24 @@ class Comparison:
         ]
         return "\n".join(lines)
 
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-
-        return True
-    except ImportError:
-        return False
+    def differences(self, kpis: Sequence[str] = HEADLINE_KPIS) -> list[str]:
+        """One line per KPI: B − A with a paired 95% CI over seeds (same seeds, same network
+        draws), and whether the interval excludes zero."""
+        a, b = (s.name for s in self.scenarios)
+        ka = self.kpis[self.kpis["scenario"] == a].set_index("seed")
+        kb = self.kpis[self.kpis["scenario"] == b].set_index("seed")
+        out = [f"`{b}` minus `{a}` (paired by seed):", ""]
+        names = list(kpis) + sorted(c for c in ka.columns if c.startswith("resilience_"))
+        for k in names:
+            if k not in ka.columns or k not in kb.columns:
+                continue
+            diff = (kb[k] - ka[k]).to_numpy(dtype=float)
+            m, h = mean_ci(diff)
+            if not np.isfinite(m):
+                continue
+            sig = np.isfinite(h) and abs(m) > h
+            out.append(f"- {k}: {_fmt(m, h)}" + ("" if sig else " (not distinguishable from 0)"))
+        return out
 
 
 def _fmt(mean: float, ci: float) -> str:
