@@ -27,11 +27,13 @@ demo: $(STAMP)
 		--seeds 5 --out $(OUT)
 	@echo "Report written to $(OUT)/report.md"
 
-# Browser tests need Debian's Chromium; installed here when missing (root only, as in CI).
+# Browser tests need Debian's Chromium (and CJK fonts, so 拼团 / 团长 render in the
+# screenshots); installed here when missing (root only, as in CI).
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = "0" ]; then \
-			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				chromium fonts-noto-cjk >/dev/null) \
 			|| echo "warning: could not install chromium; browser tests will be skipped"; \
 		else echo "warning: chromium missing and not root; browser tests will be skipped"; fi; }
 
@@ -52,8 +54,9 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# The machine may be offline: no usage statistics (Streamlit reads STREAMLIT_* variables).
 dashboard: $(STAMP)
-	$(BIN)/symbiosim dashboard
+	STREAMLIT_BROWSER_GATHER_USAGE_STATS=false $(BIN)/symbiosim dashboard
 
 validation-report: $(STAMP)
 	$(BIN)/python docs/make_validation_report.py

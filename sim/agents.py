@@ -23,6 +23,7 @@ def _row_property(array_name: str, doc: str) -> property:
 
     def set_(self: Any, value: Any) -> None:
         getattr(self._arrays, array_name)[self.index] = value
+        self.model._dirty = True  # the model's derived indices must be rebuilt
 
     return property(get, set_, doc=doc)
 

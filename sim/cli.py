@@ -230,6 +230,18 @@ def _print_kpis(table: dict[str, dict[str, tuple[float, float]]]) -> None:
     console.print(t)
 
 
+# Batch experiments (sim/batch): `sweep` and `analyze`; heavy imports stay inside the commands.
+from sim.batch.cli import register as _register_batch  # noqa: E402
+
+_register_batch(app)
+
+
+# Calibration (sim/calibration.py): `calibrate`; heavy imports stay inside the command.
+from sim.calibration_cli import register as _register_calibrate  # noqa: E402
+
+_register_calibrate(app)
+
+
 def main() -> None:
     app()
 

@@ -52,11 +52,11 @@ class Block:
     hash: str = ""
     entry_hashes: bytes = b""
 
-    def compute_hash(self) -> str:
+    def compute_hash(self, rows: np.ndarray | None = None) -> str:
         h = hashlib.sha256()
         h.update(self.prev_hash.encode())
         h.update(np.int64(self.day).tobytes())
-        h.update(_entry_digests(self).tobytes())
+        h.update((_entry_digests(self) if rows is None else rows).tobytes())
         return h.hexdigest()
 
 
@@ -112,11 +112,12 @@ class ContributionLedger:
         )
         if not (len(kind) == len(amount) == len(reference) == len(account)):
             raise ValueError("ledger: entry columns must have equal length")
-        if np.any(amount < 0) or not np.all(np.isfinite(amount)):
+        if not (amount.min() >= 0 and amount.max() < np.inf):  # False for NaN too
             raise ValueError("ledger: amounts must be finite and non-negative")
         block = Block(day, account.copy(), kind.copy(), amount.copy(), reference.copy(), self.head)
-        block.entry_hashes = _row_hashes(block)
-        block.hash = block.compute_hash()
+        rows = _entry_digests(block)  # one pass serves the entry digests and the block hash
+        block.entry_hashes = _row_hashes(block, rows)
+        block.hash = block.compute_hash(rows)
         self.blocks.append(block)
         return block
 
@@ -178,13 +179,17 @@ def _kind_codes(kinds: np.ndarray) -> np.ndarray:
     return np.searchsorted(order, kinds)
 
 
-def _row_hashes(block: Block) -> bytes:
+def _row_hashes(block: Block, rows: np.ndarray | None = None) -> bytes:
     """Cheap 64-bit per-row digests (FNV-style mix of the four columns)."""
-    rows = _entry_digests(block).view(np.uint64)
-    h = np.full(len(rows), np.uint64(1469598103934665603))
-    prime = np.uint64(1099511628211)
-    with np.errstate(over="ignore"):
-        for c in range(rows.shape[1]):
-            h = (h ^ rows[:, c]) * prime
-            h ^= h >> np.uint64(29)
+    rows = (_entry_digests(block) if rows is None else rows).view(np.uint64)
+    h = np.full(len(rows), _FNV_OFFSET)
+    for c in range(rows.shape[1]):  # array integer ops wrap silently (no overflow warning)
+        h ^= rows[:, c]
+        h *= _FNV_PRIME
+        h ^= h >> _SHIFT
     return h.tobytes()
+
+
+_FNV_OFFSET = np.uint64(1469598103934665603)
+_FNV_PRIME = np.uint64(1099511628211)
+_SHIFT = np.uint64(29)

@@ -90,29 +90,72 @@ RETENTION_DAYS = (30, 90, 180)
 
 class RetentionTracker:
     """Accumulates, by customer age in days, how many customers reached that age and
-    how many of them were active from a repeat purchase at it. O(customers) per day."""
+    how many of them were active from a repeat purchase at it.
+
+    The model calls :meth:`advance` with only the day's changes (customers acquired, customers
+    who became or stopped being repeat-active), so a day costs O(days + changes) instead of a
+    pass over all customers; :meth:`record` is the equivalent full recount.
+    """
 
     def __init__(self, n: int, days: int, window: int) -> None:
         self.window = window
         self.reached = np.zeros(days + 1, np.int64)
         self.retained = np.zeros(days + 1, np.int64)
+        # per acquisition day: customers acquired, and how many of them are repeat-active now
+        self._acquired = np.zeros(days + 1, np.int64)
+        self._repeat_active = np.zeros(days + 1, np.int64)
+
+    def _grow(self, day: int) -> None:
+        size = len(self.reached)
+        if day >= size:  # ran past the planned horizon: grow
+            extra = day + 1 - size
+            self.reached = np.pad(self.reached, (0, extra))
+            self.retained = np.pad(self.retained, (0, extra))
+            self._acquired = np.pad(self._acquired, (0, extra))
+            self._repeat_active = np.pad(self._repeat_active, (0, extra))
 
     def record(
         self, day: int, acq_day: np.ndarray, last_purchase: np.ndarray, purchases: np.ndarray
     ) -> None:
+        """Full recount from the population arrays (O(customers)); same result as advance."""
+        self._grow(day)
+        size = len(self.reached)
         cust = purchases > 0
         age = day - acq_day[cust]
-        size = len(self.reached)
-        if day >= size:  # ran past the planned horizon: grow
-            self.reached = np.pad(self.reached, (0, day + 1 - size))
-            self.retained = np.pad(self.retained, (0, day + 1 - size))
-            size = day + 1
         lp = last_purchase[cust]
         repeat_active = (lp > acq_day[cust]) & (lp > day - self.window)
         self.reached += np.bincount(age, minlength=size)[:size]
         self.retained += np.bincount(age, weights=repeat_active, minlength=size)[:size].astype(
             np.int64
         )
+
+    def reset(
+        self, day: int, acq_day: np.ndarray, last_purchase: np.ndarray, purchases: np.ndarray
+    ) -> None:
+        """Rebuild the per-acquisition-day state as it stood at the end of ``day - 1``."""
+        self._grow(max(day, 0))
+        size = len(self.reached)
+        cust = purchases > 0
+        acq = acq_day[cust]
+        lp = last_purchase[cust]
+        ra = (lp > acq) & (lp > day - 1 - self.window)
+        self._acquired = np.bincount(acq, minlength=size)[:size].astype(np.int64)
+        self._repeat_active = np.bincount(acq[ra], minlength=size)[:size].astype(np.int64)
+
+    def advance(
+        self, day: int, acquired: int, started_acq_day: np.ndarray, stopped_acq_day: np.ndarray
+    ) -> None:
+        """Book one day from its changes: ``acquired`` new customers today; the acquisition
+        days of customers who became repeat-active today and of those who stopped being so."""
+        self._grow(day)
+        self._acquired[day] += acquired
+        if len(started_acq_day):
+            np.add.at(self._repeat_active, started_acq_day, 1)
+        if len(stopped_acq_day):
+            np.subtract.at(self._repeat_active, stopped_acq_day, 1)
+        # age a today <=> acquired on day - a
+        self.reached[: day + 1] += self._acquired[day::-1]
+        self.retained[: day + 1] += self._repeat_active[day::-1]
 
     def curve(self) -> pd.Series:
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -149,3 +149,73 @@ def test_shocks_act():
     q = scandal.model.brands.quality[0]
     calm_q = sim.run("baseline", seed=5, overrides=base).model.brands.quality[0]
     assert q < calm_q - 0.3
+
+
+def test_incremental_indices_match_a_full_recount():
+    """The model's derived indices (kept up to date from each day's changes) equal a fresh
+    recount from the population arrays, and so do the retention tallies."""
+    from sim.metrics import RetentionTracker
+
+    sc = sim.load_scenario("symbiotic_partner").with_overrides(SMALL)
+    m = SocialCommerceModel(sc, seed=8)
+    check = RetentionTracker(m.n, sc.days, sc.population.churn_window)
+    pop = m.pop
+    m.run(
+        40,
+        progress=lambda d: check.record(d - 1, pop.acq_day, pop.last_purchase, pop.purchases),
+    )
+    np.testing.assert_array_equal(m.retention.reached, check.reached)
+    np.testing.assert_array_equal(m.retention.retained, check.retained)
+    kept = {
+        "active": m._active.copy(),
+        "customer": m._customer.copy(),
+        "referable": m._referable.copy(),
+        "unaware": m._unaware.copy(),
+    }
+    counts = (m._n_active, m._n_customers, m._n_partners)
+    unaware_nb = m._active_nb[m._unaware].copy()
+    m.resync()
+    for name, arr in kept.items():
+        np.testing.assert_array_equal(arr, getattr(m, f"_{name}"), err_msg=name)
+    assert counts == (m._n_active, m._n_customers, m._n_partners)
+    np.testing.assert_array_equal(unaware_nb, m._active_nb[m._unaware])
+
+
+def test_editing_a_consumer_view_is_seen_by_the_next_day():
+    sc = sim.load_scenario("symbiotic_partner").with_overrides(SMALL)
+    m = SocialCommerceModel(sc, seed=2)
+    m.run(20)
+    c = m.consumer(3)
+    c.trust = 1.7  # out of range: the daily clip must still catch it
+    c.purchases = 0  # and the derived indices must be rebuilt
+    c.last_purchase = -(10**6)
+    m.step()
+    assert m.pop.trust[3] <= 1.0
+    assert m.today["customers"] == int((m.pop.purchases > 0).sum())
+
+
+def test_agent_collection_is_opt_in_sampled_and_changes_nothing():
+    sc = sim.load_scenario("symbiotic_partner").with_overrides({**SMALL, "days": 31})
+    plain = SocialCommerceModel(sc, seed=4)
+    plain.run()
+    sampled = SocialCommerceModel(sc, seed=4, collect_agents=50, agent_every=10)
+    sampled.run()
+    pd.testing.assert_frame_equal(
+        plain.datacollector.get_model_vars_dataframe(),
+        sampled.datacollector.get_model_vars_dataframe(),
+    )
+    agents = sampled.datacollector.get_agent_vars_dataframe()
+    assert list(agents.columns) == ["satisfaction", "attachment", "active"]
+    assert len(agents) == 50 * 4  # days 0, 10, 20, 30 (the last)
+    ids = agents.index.get_level_values("AgentID")
+    assert ids.nunique() == 50 and ids.max() < sampled.n
+    last = agents.xs(sampled.steps, level="Step")
+    np.testing.assert_array_equal(last["satisfaction"], sampled.pop.satisfaction[last.index])
+    np.testing.assert_array_equal(last["active"], sampled._active[last.index])
+    with pytest.raises(UserWarning):
+        plain.datacollector.get_agent_vars_dataframe()
+    everyone = SocialCommerceModel(sc, seed=4, collect_agents=True)
+    everyone.run(2)
+    assert len(everyone.datacollector.get_agent_vars_dataframe()) == 2 * everyone.n
+    with pytest.raises(ValueError, match="collect_agents"):
+        SocialCommerceModel(sc, seed=4, collect_agents=-3)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import clip
+
 
 def update_attachment(
     attachment: np.ndarray,
@@ -24,4 +26,43 @@ def update_attachment(
 ) -> None:
     attachment *= 1.0 - decay
     attachment += gain_relational * relational_acts + gain_reward * rewarded
-    np.clip(attachment, 0.0, 1.0, out=attachment)
+    clip(attachment, 0.0, 1.0, out=attachment)
+
+
+def update_attachment_sparse(
+    attachment: np.ndarray,
+    act_nodes: np.ndarray,
+    act_weights: np.ndarray,
+    rewarded: np.ndarray,
+    *,
+    decay: float,
+    gain_relational: float,
+    gain_reward: float,
+    clip_all: bool = False,
+) -> None:
+    """:func:`update_attachment` with the acts and rewards given as lists of consumers.
+
+    ``act_nodes``/``act_weights``: one entry per relational act (a consumer may repeat);
+    ``rewarded``: distinct consumers who received a reward. Decay is one pass over the
+    population; the gains and the clip touch only the consumers who acted or earned.
+    Bit-identical to the dense form: acts are small integers (exact in any order), an
+    untouched consumer gains exactly 0 and already lies in [0, 1] (unless ``clip_all``).
+    """
+    attachment *= 1.0 - decay
+    keys = np.concatenate([np.asarray(act_nodes, np.int64), np.asarray(rewarded, np.int64)])
+    if len(keys):
+        acts = np.concatenate([np.asarray(act_weights, np.float64), np.zeros(len(rewarded))])
+        got = np.concatenate([np.zeros(len(act_nodes)), np.ones(len(rewarded))])
+        order = np.argsort(keys, kind="stable")
+        s = keys[order]
+        new = np.empty(len(s), bool)
+        new[0] = True
+        np.not_equal(s[1:], s[:-1], out=new[1:])
+        starts = new.nonzero()[0]
+        who = s[starts]
+        acts_w = np.add.reduceat(acts[order], starts)
+        rewarded_w = np.maximum.reduceat(got[order], starts)
+        value = attachment[who] + (gain_relational * acts_w + gain_reward * rewarded_w)
+        attachment[who] = clip(value, 0.0, 1.0)
+    if clip_all:
+        clip(attachment, 0.0, 1.0, out=attachment)

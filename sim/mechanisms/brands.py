@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import clip, full
 from sim.scenario import Brands as BrandsConfig
 
 
@@ -21,7 +22,7 @@ class BrandBook:
     def __init__(self, cfg: BrandsConfig, rng: np.random.Generator) -> None:
         self.cfg = cfg
         n = cfg.count
-        self.quality = np.clip(rng.normal(cfg.quality_mean, cfg.quality_spread, n), 0.05, 1.0)
+        self.quality = clip(rng.normal(cfg.quality_mean, cfg.quality_spread, n), 0.05, 1.0)
         self.active = np.ones(n, bool)
         self.profit_30 = np.zeros(n)
         self.loss_days = np.zeros(n, np.int64)
@@ -29,7 +30,7 @@ class BrandBook:
         self.cumulative_profit = np.zeros(n)
         self.cumulative_receipts = np.zeros(n)
         self.units = np.zeros(n, np.int64)
-        self.exit_day = np.full(n, -1, np.int64)
+        self.exit_day = full(n, -1, np.int64)
 
     @property
     def n(self) -> int:
@@ -71,23 +72,25 @@ class BrandBook:
         # quality erosion under deep brand-funded discounts
         funded = np.bincount(brand, weights=brand_funded, minlength=n)
         listed = np.bincount(brand, weights=list_value, minlength=n)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            funded_rate = np.where(listed > 0, funded / listed, 0.0)
+        funded_rate = np.zeros(n)
+        np.divide(funded, listed, out=funded_rate, where=listed > 0)
         eroding = funded_rate > self.cfg.margin_cushion
-        self.quality[eroding] -= self.cfg.erosion_rate
+        if eroding.any():
+            self.quality[eroding] -= self.cfg.erosion_rate
         # co-creation: feedback improves quality
         if cocreation_rate > 0:
             fb = np.bincount(brand, weights=feedback, minlength=n)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share_pct = np.where(units > 0, 100.0 * fb / units, 0.0)
+            share_pct = np.zeros(n)
+            np.divide(100.0 * fb, units, out=share_pct, where=units > 0)
             self.quality += cocreation_rate * share_pct
-        np.clip(self.quality, 0.05, 1.0, out=self.quality)
+        clip(self.quality, 0.05, 1.0, out=self.quality)
         # exit after sustained losses
         losing = self.active & self.has_sold & (self.profit_30 < 0)
         self.loss_days = np.where(losing, self.loss_days + 1, 0)
         leaving = self.active & (self.loss_days >= self.cfg.exit_patience)
-        if leaving.sum() >= self.active.sum():  # the last brand stays: the platform needs one
-            leaving[np.flatnonzero(leaving)[np.argmax(self.profit_30[leaving])]] = False
-        self.active &= ~leaving
-        self.exit_day[leaving] = day
+        if leaving.any():
+            if leaving.sum() >= self.active.sum():  # the last brand stays: the platform needs one
+                leaving[leaving.nonzero()[0][np.argmax(self.profit_30[leaving])]] = False
+            self.active &= ~leaving
+            self.exit_day[leaving] = day
         return profit

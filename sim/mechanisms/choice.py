@@ -23,15 +23,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import full
 from sim.population import Option
 
 UNAVAILABLE = -np.inf
+_SOLO, _GROUP, _LEADER, _OUTSIDE = (int(o) for o in Option)
+_N_OPTIONS = len(Option)
 
 
 def gumbel_choice(utility: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Index of the chosen column per row: argmax of utility + Gumbel noise (logit choice)."""
     noise = rng.gumbel(size=utility.shape)
-    return np.argmax(utility + noise, axis=1)
+    noise += utility  # same sum as utility + noise, without a second temporary
+    return noise.argmax(axis=1)
 
 
 def logit_shares(utility: np.ndarray) -> np.ndarray:
@@ -61,14 +65,14 @@ def channel_utilities(
     def felt(price: np.ndarray) -> np.ndarray:
         return price_sensitivity * (price + loss_aversion * np.maximum(0.0, price - ref))
 
-    u = np.full((n, len(Option)), UNAVAILABLE)
-    u[:, Option.SOLO] = base - felt(solo_price)
+    u = full((n, _N_OPTIONS), UNAVAILABLE)
+    u[:, _SOLO] = base - felt(solo_price)
     if group_price is not None:
-        u[:, Option.GROUP] = base - felt(group_price) - group_hassle
+        u[:, _GROUP] = base - felt(group_price) - group_hassle
     if leader_price is not None and leader_bonus is not None:
         avail = np.isfinite(leader_bonus)
-        u[avail, Option.LEADER] = (base - felt(leader_price) + leader_bonus)[avail]
-    u[:, Option.OUTSIDE] = outside
+        u[avail, _LEADER] = (base - felt(leader_price) + leader_bonus)[avail]
+    u[:, _OUTSIDE] = outside
     return u
 
 
@@ -84,5 +88,6 @@ def choose_brand(
     u = quality_sensitivity[:, None] * brand_quality[None, :] - price_sensitivity[:, None] * (
         brand_rel_price[None, :] - 1.0
     )
-    u[:, ~brand_active] = UNAVAILABLE
+    if not brand_active.all():
+        u[:, ~brand_active] = UNAVAILABLE
     return gumbel_choice(u, rng)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import clip
+
 
 def experience(
     quality: np.ndarray,
@@ -26,7 +28,7 @@ def experience(
     rng: np.random.Generator,
 ) -> np.ndarray:
     x = quality + match + noise_sd * (1.0 - rec_accuracy / 2.0) * rng.standard_normal(len(quality))
-    return np.clip(2.0 * (x - q_ref) + 0.5 * (1.0 - price_share), -1.0, 1.0)
+    return clip(2.0 * (x - q_ref) + 0.5 * (1.0 - price_share), -1.0, 1.0)
 
 
 def update_satisfaction_trust(
@@ -38,12 +40,12 @@ def update_satisfaction_trust(
     trust_rate: float,
 ) -> None:
     satisfaction[who] += sat_rate * (e - satisfaction[who])
-    trust[who] = np.clip(trust[who] + trust_rate * e, 0.0, 1.0)
+    trust[who] = clip(trust[who] + trust_rate * e, 0.0, 1.0)
 
 
 def post_content(
     content_propensity: np.ndarray, e: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """Masks (over the buyers) of positive and negative posts."""
-    posts = rng.random(len(e)) < np.clip(content_propensity * (0.5 + np.abs(e)), 0.0, 1.0)
+    posts = rng.random(len(e)) < clip(content_propensity * (0.5 + np.abs(e)), 0.0, 1.0)
     return posts & (e > 0), posts & (e <= 0)

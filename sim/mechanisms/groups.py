@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.sampling import Neighbourhood, first_per_owner, rank_within
+from sim._fast import full
+from sim.sampling import Neighbourhood, first_per_key, rank_within
+
+_EMPTY = np.zeros(0, np.int64)
 
 
 @dataclass
@@ -49,18 +52,21 @@ class GroupBook:
     member_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
-        self.pending = np.full(self.n, -1, np.int64)
-        self._group_of_initiator = np.full(self.n, -1, np.int64)
+        self.pending = full(self.n, -1, np.int64)
+        self._group_of_initiator = full(self.n, -1, np.int64)
+        self._has_slot = np.zeros(self.n, bool)  # scratch mask, all False between calls
 
     @property
     def open_groups(self) -> int:
         return len(self.initiator)
 
     def _add_members(self, consumers: np.ndarray, groups: np.ndarray) -> None:
+        if len(consumers) == 0:
+            return
         self.member = np.concatenate([self.member, consumers])
         self.member_group = np.concatenate([self.member_group, groups])
         self.pending[consumers] = groups
-        np.add.at(self.size, groups, 1)
+        self.size += np.bincount(groups, minlength=len(self.size))
 
     def step(
         self,
@@ -73,31 +79,46 @@ class GroupBook:
         invite_prob: np.ndarray | None = None,
         busy: np.ndarray | None = None,
     ) -> GroupOutcome:
-        """Join, open, invite, then resolve. ``busy`` marks consumers who cannot be invited today."""
+        """Join, open, invite, then resolve. ``busy`` marks consumers who cannot be invited today.
+
+        Members are appended in the order joiners, starters, invited (the order of the
+        buyers, hence of later draws); steps that could not draw anything are skipped.
+        """
         k = self.k
         choosers = np.asarray(choosers, np.int64)
+        size = self.size
+        n_old = len(size)
         # 1. join a neighbour's open group with a free slot
-        has_slot = np.zeros(self.n, bool)
-        open_ok = self.size < k
-        has_slot[self.initiator[open_ok]] = True
-        host = nb.random_neighbour(choosers, has_slot, rng)
-        wants = host >= 0
-        joiners, gid = choosers[wants], self._group_of_initiator[host[wants]]
-        rank = rank_within(gid, rng)
-        fits = self.size[gid] + rank < k
-        self._add_members(joiners[fits], gid[fits])
-        # 2. the others open their own group
-        starters = np.concatenate([choosers[~wants], joiners[~fits]])
-        new_ids = np.arange(len(self.initiator), len(self.initiator) + len(starters))
-        self.initiator = np.concatenate([self.initiator, starters])
-        self.opened = np.concatenate([self.opened, np.full(len(starters), day)])
-        self.size = np.concatenate([self.size, np.zeros(len(starters), np.int64)])
-        self._group_of_initiator[starters] = new_ids
-        self._add_members(starters, new_ids)
+        slot_nodes = self.initiator[size < k] if n_old else _EMPTY
+        if len(choosers) and (len(slot_nodes) or nb.DRAWS_WITHOUT_CANDIDATES):
+            has_slot = self._has_slot
+            has_slot[slot_nodes] = True
+            host = nb.random_neighbour(choosers, has_slot, rng)
+            has_slot[slot_nodes] = False
+            wants = host >= 0
+            joiners, gid = choosers[wants], self._group_of_initiator[host[wants]]
+            rank = rank_within(gid, rng)
+            fits = size[gid] + rank < k
+            joined, joined_g = joiners[fits], gid[fits]
+            # 2. the others open their own group
+            starters = np.concatenate([choosers[~wants], joiners[~fits]])
+        else:  # nobody can join: no draw is made
+            joined = joined_g = _EMPTY
+            starters = choosers
+        n_new = len(starters)
+        new_ids = np.arange(n_old, n_old + n_new)
+        if len(joined):
+            size = size + np.bincount(joined_g, minlength=n_old)
+            self.pending[joined] = joined_g
+        if n_new:
+            self.initiator = np.concatenate([self.initiator, starters])
+            self.opened = np.concatenate([self.opened, full(n_new, day)])
+            size = np.concatenate([size, np.ones(n_new, np.int64)])
+            self._group_of_initiator[starters] = new_ids
+            self.pending[starters] = new_ids
         # 3. invite-to-unlock: new initiators invite their free neighbours
-        invited = np.zeros(0, np.int64)
-        inviters = np.zeros(0, np.int64)
-        if invite and len(starters):
+        invited = inviters = invited_g = _EMPTY
+        if invite and n_new:
             owner, nbr = nb.expand(starters)
             free = self.pending[nbr] < 0
             if busy is not None:
@@ -106,33 +127,45 @@ class GroupBook:
             accept = free & (rng.random(len(nbr)) < p)
             owner, nbr = owner[accept], nbr[accept]
             # a consumer invited by several initiators joins one of them
-            one = first_per_owner(nbr, self.n, rng)
-            chosen = one[one >= 0]
+            chosen = first_per_key(nbr, rng)
             owner, nbr = owner[chosen], nbr[chosen]
             g = new_ids[owner]
             rank = rank_within(g, rng)
-            fits = self.size[g] + rank < k
-            invited, g = nbr[fits], g[fits]
+            fits = size[g] + rank < k
+            invited, invited_g = nbr[fits], g[fits]
             inviters = starters[owner[fits]]
-            self._add_members(invited, g)
+            if len(invited):
+                size = size + np.bincount(invited_g, minlength=len(size))
+                self.pending[invited] = invited_g
+        if len(joined) or n_new:
+            self.member = np.concatenate([self.member, joined, starters, invited])
+            self.member_group = np.concatenate([self.member_group, joined_g, new_ids, invited_g])
+        self.size = size
         # 4. resolve
-        success = self.size >= k
-        expired = ~success & (day - self.opened + 1 >= self.window)
-        done = success | expired
-        m_success = success[self.member_group]
-        m_expired = expired[self.member_group]
-        out = GroupOutcome(
-            succeeded=self.member[m_success],
-            failed=self.member[m_expired],
+        n_succeeded = n_failed = 0
+        succeeded = failed = _EMPTY
+        if len(size):
+            success = size >= k
+            expired = ~success & (day - self.opened + 1 >= self.window)
+            done = success | expired
+            n_succeeded = int(np.count_nonzero(success))
+            n_failed = int(np.count_nonzero(expired))
+            if n_succeeded or n_failed:
+                mg = self.member_group
+                if n_succeeded:
+                    succeeded = self.member[success[mg]]
+                if n_failed:
+                    failed = self.member[expired[mg]]
+                self._compact(done)
+        return GroupOutcome(
+            succeeded=succeeded,
+            failed=failed,
             invited_joiners=invited,
             inviters=inviters,
-            groups_opened=len(starters),
-            groups_succeeded=int(success.sum()),
-            groups_failed=int(expired.sum()),
+            groups_opened=n_new,
+            groups_succeeded=n_succeeded,
+            groups_failed=n_failed,
         )
-        if done.any():
-            self._compact(done)
-        return out
 
     def _compact(self, done: np.ndarray) -> None:
         m_done = done[self.member_group]

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import clip, full
+
 
 class LeaderBook:
     GRACE_DAYS = 30
@@ -20,12 +22,12 @@ class LeaderBook:
         n = len(nodes)
         self.node = np.asarray(nodes, np.int64)
         self.active = np.ones(n, bool)
-        self.effort = np.full(n, 0.6)
-        self.income_30 = np.full(n, wage * 0.6)
+        self.effort = full(n, 0.6)
+        self.income_30 = full(n, wage * 0.6)
         self.income_total = np.zeros(n)
         self.income_today = np.zeros(n)
         self.low_days = np.zeros(n, np.int64)
-        self.quit_day = np.full(n, -1, np.int64)
+        self.quit_day = full(n, -1, np.int64)
 
     @property
     def n(self) -> int:
@@ -38,13 +40,13 @@ class LeaderBook:
         inc = self.income_today
         self.income_total += inc
         self.income_30 += (inc - self.income_30) / 30.0
-        self.effort = np.where(
-            self.active, np.clip(self.income_30 / max(wage, 1e-9), 0.1, 1.0), 0.0
-        )
+        self.effort = np.where(self.active, clip(self.income_30 / max(wage, 1e-9), 0.1, 1.0), 0.0)
         low = self.active & (self.income_30 < wage / 2)
         self.low_days = np.where(low, self.low_days + 1, 0)
         if day >= self.GRACE_DAYS:
-            self.quit(day, self.active & (self.low_days >= patience))
+            leaving = self.active & (self.low_days >= patience)
+            if leaving.any():
+                self.quit(day, leaving)
         self.income_today = np.zeros(self.n)
 
     def quit(self, day: int, mask: np.ndarray) -> None:

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim._fast import full
 from sim.ledger import Entry
+from sim.sampling import sum_by_key
+
+_EMPTY = np.zeros(0, np.int64)
 
 POOL_POINTS = {Entry.REFERRAL: 3.0, Entry.CONTENT_CONVERSION: 2.0, Entry.REVIEW: 1.0}
 
@@ -25,14 +29,16 @@ class Payouts:
 
     def add(self, kind: Entry, account: np.ndarray, amount: np.ndarray | float, ref=None) -> None:
         account = np.asarray(account, np.int64)
-        if len(account) == 0:
+        m = len(account)
+        if m == 0:
             return
         self.account.append(account)
-        self.kind.append(np.full(len(account), int(kind), np.int8))
-        self.amount.append(np.broadcast_to(np.asarray(amount, np.float64), len(account)).copy())
-        self.reference.append(
-            np.full(len(account), -1, np.int64) if ref is None else np.asarray(ref, np.int64)
-        )
+        self.kind.append(full(m, int(kind), np.int8))
+        if isinstance(amount, np.ndarray) and amount.ndim:
+            self.amount.append(np.array(amount, np.float64))
+        else:
+            self.amount.append(full(m, amount, np.float64))
+        self.reference.append(full(m, -1, np.int64) if ref is None else np.asarray(ref, np.int64))
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if not self.account:
@@ -76,29 +82,37 @@ def partner_payouts(
     ref = referrer[buyers]
     has_ref = (ref >= 0) & partner[np.maximum(ref, 0)]
     firsts = has_ref & first_purchase
-    out.add(Entry.REFERRAL, ref[firsts], 0.0, buyers[firsts])
-    if referral_bonus > 0:
-        out.add(Entry.PAYOUT_REFERRAL_BONUS, ref[firsts], referral_bonus, buyers[firsts])
-    if share > 0:
+    n_firsts = int(np.count_nonzero(firsts))
+    ref_f = buyers_f = _EMPTY
+    if n_firsts:
+        ref_f, buyers_f = ref[firsts], buyers[firsts]
+        out.add(Entry.REFERRAL, ref_f, 0.0, buyers_f)
+        if referral_bonus > 0:
+            out.add(Entry.PAYOUT_REFERRAL_BONUS, ref_f, referral_bonus, buyers_f)
+    if share > 0 and has_ref.any():
         out.add(Entry.PAYOUT_PARTNER_SHARE, ref[has_ref], share * paid[has_ref], buyers[has_ref])
-    src = content_source[buyers]
-    conv = first_purchase & acquired_by_content & (src >= 0) & partner[np.maximum(src, 0)]
-    out.add(Entry.CONTENT_CONVERSION, src[conv], 0.0, buyers[conv])
-    if content_reward > 0:
-        out.add(Entry.PAYOUT_CONTENT, src[conv], content_reward, buyers[conv])
+    # content conversions: only first purchases of consumers whom content made aware
+    maybe = np.flatnonzero(first_purchase & acquired_by_content)
+    src_c = _EMPTY
+    if len(maybe):
+        src = content_source[buyers[maybe]]
+        conv = (src >= 0) & partner[np.maximum(src, 0)]
+        if conv.any():
+            src_c, buyers_c = src[conv], buyers[maybe[conv]]
+            out.add(Entry.CONTENT_CONVERSION, src_c, 0.0, buyers_c)
+            if content_reward > 0:
+                out.add(Entry.PAYOUT_CONTENT, src_c, content_reward, buyers_c)
     rev = reviewers[partner[reviewers]]
     out.add(Entry.REVIEW, rev, 0.0)
     if pool_share > 0 and gmv > 0:
-        points_acc = np.concatenate([ref[firsts], src[conv], rev])
-        points = np.concatenate(
-            [
-                np.full(int(firsts.sum()), POOL_POINTS[Entry.REFERRAL]),
-                np.full(int(conv.sum()), POOL_POINTS[Entry.CONTENT_CONVERSION]),
-                np.full(len(rev), POOL_POINTS[Entry.REVIEW]),
-            ]
-        )
+        points_acc = np.concatenate([ref_f, src_c, rev])
         if len(points_acc):
-            acc, inv = np.unique(points_acc, return_inverse=True)
-            pts = np.bincount(inv, weights=points)
+            points = np.empty(len(points_acc))
+            n_c = len(src_c)
+            points[:n_firsts] = POOL_POINTS[Entry.REFERRAL]
+            points[n_firsts : n_firsts + n_c] = POOL_POINTS[Entry.CONTENT_CONVERSION]
+            points[n_firsts + n_c :] = POOL_POINTS[Entry.REVIEW]
+            # points are small integers, so their sums per account are exact in any order
+            acc, pts = sum_by_key(points_acc, points)
             out.add(Entry.PAYOUT_POOL, acc, pool_share * gmv * pts / pts.sum())
     return out

@@ -1,0 +1,437 @@
+"""The classroom: a small model stepped day by day, its picture, and two guided stories.
+
+A :class:`Lesson` holds one live :class:`~sim.model.SocialCommerceModel` (kept in the
+browser session) and the painter of its network. Every number a story tells is read
+from the running model, never written into the text in advance: if a change to the
+model breaks the story, the story says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.core import CLASSROOM_MAX_CONSUMERS, check_limits, load_shipped
+from dashboard.netview import STATES, NetworkPainter, community_layout
+from sim.model import SocialCommerceModel
+from sim.network import SocialGraph
+from sim.scenario import Scenario
+
+DEFAULT_CONSUMERS = 1_500
+DEFAULT_DAYS = 365
+
+
+def classroom_scenario(
+    name: str, consumers: int = DEFAULT_CONSUMERS, days: int = DEFAULT_DAYS
+) -> Scenario:
+    """A shipped scenario at classroom size (limits checked: at most 2,000 consumers)."""
+    sc = load_shipped(name).with_overrides({"population.consumers": consumers, "days": days})
+    check_limits(sc, max_consumers=CLASSROOM_MAX_CONSUMERS, where="the classroom page")
+    return sc
+
+
+def graph_digest(graph: SocialGraph) -> str:
+    """Identifies a graph by content, so its layout is computed once however it is built."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for a in (graph.indptr, graph.indices, graph.community, graph.leaders):
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+_painters: dict[str, NetworkPainter] = {}
+LAYOUTS_COMPUTED = [0]  # how many layouts this process computed (tests read it)
+
+
+def painter_for(graph: SocialGraph, size: int = 640) -> NetworkPainter:
+    """The painter of a graph, built once per graph content and size (layout + edges)."""
+    key = f"{graph_digest(graph)}:{size}"
+    if key not in _painters:
+        if len(_painters) > 16:
+            _painters.pop(next(iter(_painters)))
+        LAYOUTS_COMPUTED[0] += 1
+        _painters[key] = NetworkPainter(graph, community_layout(graph), size)
+    return _painters[key]
+
+
+@dataclass
+class Lesson:
+    """A live model for the classroom; ``step`` advances it, ``frame`` draws it."""
+
+    scenario: Scenario
+    seed: int = 0
+    size: int = 640
+    model: SocialCommerceModel = field(init=False)
+    painter: NetworkPainter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.model = SocialCommerceModel(self.scenario, seed=self.seed)
+        self.painter = painter_for(self.model.graph, self.size)
+
+    @property
+    def day(self) -> int:
+        return int(self.model.day)
+
+    @property
+    def days(self) -> int:
+        return int(self.scenario.days)
+
+    @property
+    def finished(self) -> bool:
+        return self.day >= self.days
+
+    def step(self, days: int = 1) -> int:
+        """Advance up to ``days`` days (not past the scenario's end); return days advanced."""
+        n = max(0, min(int(days), self.days - self.day))
+        for _ in range(n):
+            self.model.step()
+        return n
+
+    def run_to(self, day: int) -> None:
+        """Go to ``day`` (rebuilding from day 0 when it lies in the past)."""
+        day = max(0, min(int(day), self.days))
+        if day < self.day:
+            self.reset()
+        self.step(day - self.day)
+
+    def states(self) -> np.ndarray:
+        return self.model.pop.state_codes(self.day - 1, self.scenario.population.churn_window)
+
+    def counts(self) -> dict[str, int]:
+        c = np.bincount(self.states(), minlength=len(STATES))
+        return {name: int(c[i]) for i, name in enumerate(STATES)}
+
+    def frame(self) -> np.ndarray:
+        return self.painter.frame(self.states(), self.model.leaders.active)
+
+    def daily(self) -> pd.DataFrame:
+        df = self.model.datacollector.get_model_vars_dataframe()
+        df.index = pd.RangeIndex(len(df), name="day")
+        return df
+
+    def today(self) -> dict[str, float]:
+        """Yesterday's (the last simulated day's) numbers; empty before day 1."""
+        return dict(self.model.today) if self.day > 0 else {}
+
+
+# --------------------------------------------------------------------------- explanations
+MECHANISMS: tuple[tuple[str, str], ...] = (
+    (
+        "Awareness",
+        "Grey consumers have never heard of the platform. They turn yellow (aware) through "
+        "ads, through friends who buy (word of mouth), through posts they see, through an "
+        "invitation to join a group, or through their neighbourhood leader.",
+    ),
+    (
+        "Buying and the churn window",
+        "Each day an aware consumer may need something and chooses where to buy: alone, in "
+        "a group, through the leader, or elsewhere. Whoever bought in the last 30 days is "
+        "blue (active). A customer who has not bought for 30 days turns red (lapsed).",
+    ),
+    (
+        "Group buying (拼团)",
+        "A buyer opens a group and invites neighbours; if enough join in time the group "
+        "price unlocks, otherwise the group fails and disappoints. While the platform "
+        "subsidises the discount the deal is very cheap — and it attracts the most "
+        "price-sensitive shoppers.",
+    ),
+    (
+        "Leaders (团长)",
+        "The square in each neighbourhood is its leader. Leaders collect orders and earn a "
+        "commission. A leader whose income stays below their outside wage gives up: the "
+        "square turns hollow and the neighbourhood loses its pick-up point.",
+    ),
+    (
+        "Partners (共生)",
+        "Purple consumers are partners: they earn a share of what the friends they referred "
+        "spend, and rewards for useful posts. Taking part — referring, reviewing, "
+        "co-creating — builds attachment; a purchase that was only cheap builds none.",
+    ),
+    (
+        "Attachment and outside offers",
+        "Attachment makes a consumer ignore a competitor's cheaper offer. A referred "
+        "friend also stays while their referrer stays, so loyalty spreads along the "
+        "referral links — and so can churn.",
+    ),
+)
+
+
+# --------------------------------------------------------------------------- stories
+@dataclass(frozen=True)
+class Chapter:
+    day: int
+    title: str
+    text: Callable[[Lesson], str]
+
+
+@dataclass(frozen=True)
+class Story:
+    key: str
+    title: str
+    scenario: str
+    consumers: int
+    days: int
+    intro: str
+    chapters: tuple[Chapter, ...]
+
+    def lesson(self, seed: int = 0) -> Lesson:
+        return Lesson(classroom_scenario(self.scenario, self.consumers, self.days), seed)
+
+
+def _active_on(lesson: Lesson, day: int) -> int:
+    d = lesson.daily()
+    return int(d["active"].iloc[min(day, len(d) - 1)]) if len(d) else 0
+
+
+def _segment_share(lesson: Lesson, mask: np.ndarray, segment: str) -> float:
+    pop = lesson.model.pop
+    names = list(pop.segment_names)
+    if segment not in names or not mask.any():
+        return float("nan")
+    return float((pop.segment[mask] == names.index(segment)).mean())
+
+
+def _pct(x: float) -> str:
+    return "—" if not np.isfinite(x) else f"{100 * x:.0f}%"
+
+
+def _signed_pct(x: float) -> str:
+    return "—" if not np.isfinite(x) else f"{100 * x:+.0f}%"
+
+
+def _money(x: float) -> str:
+    return f"a profit of ¥{x:,.0f}" if x >= 0 else f"a loss of ¥{-x:,.0f}"
+
+
+def _subsidy_day(lesson: Lesson) -> int:
+    s = next((s for s in lesson.scenario.shocks if s.kind == "subsidy_end"), None)
+    return s.day if s else lesson.days
+
+
+def _competitor(lesson: Lesson) -> Any:
+    return next((s for s in lesson.scenario.shocks if s.kind == "competitor_entry"), None)
+
+
+def _s_start(lesson: Lesson) -> str:
+    c = lesson.counts()
+    gb = lesson.scenario.policy.group_buying
+    return (
+        f"Day 0. {lesson.model.n:,} households in {lesson.model.graph.n_communities} "
+        f"neighbourhoods, each with a leader (squares). {c['aware']:,} have heard of the "
+        "platform (yellow); nobody has bought yet. A group of "
+        f"{gb.group_size} buys {100 * gb.discount:.0f}% below list price, the platform paying "
+        f"{100 * gb.subsidy_share:.0f}% of that discount, and newcomers get a "
+        f"{100 * gb.new_user_coupon:.0f}% coupon."
+    )
+
+
+def _s_boom(lesson: Lesson) -> str:
+    d = lesson.daily()
+    c = lesson.counts()
+    groups = int(d["groups_succeeded"].sum())
+    return (
+        f"Day {lesson.day}. Cheap groups spread from friend to friend: {groups:,} groups have "
+        f"formed and {c['active']:,} households are active (blue). The platform has already "
+        f"spent ¥{d['subsidy_spend'].sum():,.0f} on subsidies for "
+        f"¥{d['commissions'].sum():,.0f} of commission."
+    )
+
+
+def _s_peak(lesson: Lesson) -> str:
+    pop = lesson.model.pop
+    active = pop.active(lesson.day - 1, lesson.scenario.population.churn_window)
+    bought = int(pop.purchases.sum())
+    subsidised = float(pop.subsidised_purchases.sum() / bought) if bought else float("nan")
+    return (
+        f"Day {lesson.day}: the eve of the subsidy's end. {int(active.sum()):,} households are "
+        f"active — it looks like loyalty. But {_pct(subsidised)} of all purchases so far were "
+        "subsidised, and a purchase that is only cheap builds no attachment: mean attachment "
+        f"is {lesson.model.today.get('mean_attachment', 0):.2f} (on a 0–1 scale)."
+    )
+
+
+def _s_drop(lesson: Lesson) -> str:
+    stop = _subsidy_day(lesson)
+    before, now = _active_on(lesson, stop - 1), _active_on(lesson, lesson.day - 1)
+    pop = lesson.model.pop
+    lapsed = pop.lapsed(lesson.day - 1, lesson.scenario.population.churn_window)
+    change = (now - before) / before if before else float("nan")
+    among_lapsed = _segment_share(lesson, lapsed, "price_hunter")
+    overall = _segment_share(lesson, np.ones(pop.n, bool), "price_hunter")
+    if np.isfinite(among_lapsed) and among_lapsed > overall + 0.03:
+        who = (
+            f"{_pct(among_lapsed)} of them are price hunters, who make up only "
+            f"{_pct(overall)} of the town: the discount had drawn the shoppers who leave first "
+            "when the price goes up."
+        )
+    else:
+        who = (
+            f"{_pct(among_lapsed)} of them are price hunters ({_pct(overall)} of the town), "
+            "so in this run the exit hit every kind of shopper alike."
+        )
+    return (
+        f"Day {lesson.day}. The subsidy stopped on day {stop}. Active households went from "
+        f"{before:,} to {now:,} ({_signed_pct(change)}). {int(lapsed.sum()):,} customers have "
+        f"lapsed (red); {who}"
+    )
+
+
+def _s_after(lesson: Lesson) -> str:
+    lb = lesson.model.leaders
+    quit_ = int((~lb.active).sum())
+    d = lesson.daily()
+    if quit_:
+        leaders = (
+            f"{quit_} of {lb.n} leaders have quit (hollow squares) because their commissions "
+            "fell below what they could earn elsewhere, and their neighbourhoods lost a "
+            "pick-up point."
+        )
+    else:
+        leaders = f"All {lb.n} leaders are still working."
+    return (
+        f"Day {lesson.day}. {_active_on(lesson, lesson.day - 1):,} households are still active. "
+        f"{leaders} Over the run the platform booked {_money(d['platform_profit'].sum())} "
+        f"after ¥{d['subsidy_spend'].sum():,.0f} of subsidies. Try it yourself: go to Explore "
+        "and change the subsidy depth or its end day."
+    )
+
+
+def _p_start(lesson: Lesson) -> str:
+    sc = lesson.scenario.policy.partner
+    return (
+        f"Day 0. The same town, a different deal: no deep subsidy, but every customer may "
+        f"become a partner and earn {100 * sc.share:.0f}% of what the friends they refer "
+        f"spend, ¥{sc.referral_bonus:g} per new customer, and rewards for useful posts."
+        + (
+            " The ledger of who earned what is public."
+            if lesson.scenario.policy.ledger.transparent
+            else ""
+        )
+    )
+
+
+def _p_first(lesson: Lesson) -> str:
+    d = lesson.daily()
+    pop = lesson.model.pop
+    return (
+        f"Day {lesson.day}. {int(pop.partner.sum()):,} customers have become partners (purple) "
+        f"and made {int(d['referrals_made'].sum()):,} referrals; "
+        f"{_active_on(lesson, lesson.day - 1):,} households are active. Growth comes from "
+        "friends and posts rather than from discounts."
+    )
+
+
+def _attachment_gap(lesson: Lesson) -> tuple[float, float]:
+    pop = lesson.model.pop
+    cust = pop.purchases > 0
+    part = cust & pop.partner
+    other = cust & ~pop.partner
+    a = float(pop.attachment[part].mean()) if part.any() else float("nan")
+    b = float(pop.attachment[other].mean()) if other.any() else float("nan")
+    return a, b
+
+
+def _p_grow(lesson: Lesson) -> str:
+    pop = lesson.model.pop
+    cust = pop.purchases > 0
+    referred = float((pop.referrer[cust] >= 0).mean()) if cust.any() else float("nan")
+    a, b = _attachment_gap(lesson)
+    return (
+        f"Day {lesson.day}. {_pct(referred)} of customers came through a partner's referral. "
+        "Referring, reviewing and earning are acts of participation: partners' attachment "
+        f"averages {a:.2f}, other customers' {b:.2f}. A referred friend is also better matched "
+        "— the referrer knew what they needed."
+    )
+
+
+def _active_rates(lesson: Lesson) -> tuple[float, float]:
+    pop = lesson.model.pop
+    active = pop.active(lesson.day - 1, lesson.scenario.population.churn_window)
+    cust = pop.purchases > 0
+    part, other = cust & pop.partner, cust & ~pop.partner
+    return (
+        float(active[part].mean()) if part.any() else float("nan"),
+        float(active[other].mean()) if other.any() else float("nan"),
+    )
+
+
+def _p_attack(lesson: Lesson) -> str:
+    comp = _competitor(lesson)
+    start = comp.day if comp else lesson.day
+    before, now = _active_on(lesson, start - 1), _active_on(lesson, lesson.day - 1)
+    p, o = _active_rates(lesson)
+    change = (now - before) / before if before else float("nan")
+    if np.isfinite(p) and np.isfinite(o) and p > o + 0.03:
+        why = (
+            "attachment blunts the cheaper offer, and friends stay while the partner who "
+            "brought them stays."
+        )
+    else:
+        why = "in this run partnership did not protect its members from the cheaper offer."
+    return (
+        f"Day {lesson.day}. On day {start} a competitor started subsidising its prices. "
+        f"Active households went from {before:,} to {now:,} ({_signed_pct(change)}). Right "
+        f"now {_pct(p)} of partners are active against {_pct(o)} of other customers: {why}"
+    )
+
+
+def _p_after(lesson: Lesson) -> str:
+    comp = _competitor(lesson)
+    d = lesson.daily()
+    end = comp.day + (comp.duration or 0) if comp else lesson.day
+    return (
+        f"Day {lesson.day}. The competitor stopped on day {end}. "
+        f"{_active_on(lesson, lesson.day - 1):,} households are active. Partners were paid "
+        f"¥{d['rewards_paid'].sum():,.0f} in rewards — a real cost, already counted in the "
+        f"platform's result over the run ({_money(d['platform_profit'].sum())}). "
+        "Where does the story break? Try a tiny partner share, or a town of price hunters, "
+        "in Explore."
+    )
+
+
+STORIES: dict[str, Story] = {
+    "subsidy": Story(
+        key="subsidy",
+        title="What happens when the subsidy stops",
+        scenario="subsidy_group_buying",
+        consumers=DEFAULT_CONSUMERS,
+        days=240,
+        intro=(
+            "A group-buying platform grows on deep, platform-paid discounts, then stops "
+            "paying on day 90. Watch who comes, who stays and who leaves."
+        ),
+        chapters=(
+            Chapter(0, "A new platform arrives", _s_start),
+            Chapter(40, "Cheap groups spread", _s_boom),
+            Chapter(89, "The peak", _s_peak),
+            Chapter(130, "The subsidy stops", _s_drop),
+            Chapter(240, "After the boom", _s_after),
+        ),
+    ),
+    "partners": Story(
+        key="partners",
+        title="How partners keep each other",
+        scenario="symbiotic_competitor",
+        consumers=DEFAULT_CONSUMERS,
+        days=365,
+        intro=(
+            "A platform shares its income with customers who bring friends and write useful "
+            "posts. On day 200 a competitor attacks with subsidised prices for 90 days."
+        ),
+        chapters=(
+            Chapter(0, "A different deal", _p_start),
+            Chapter(60, "The first partners", _p_first),
+            Chapter(180, "Partners bring friends", _p_grow),
+            Chapter(250, "A competitor attacks", _p_attack),
+            Chapter(365, "After the attack", _p_after),
+        ),
+    ),
+}

@@ -1,0 +1,397 @@
+"""Results storage: one embedded DuckDB file per sweep, written by one process.
+
+Tables (see docs/batch.md):
+
+* ``sweep`` — one row: the spec (self-contained JSON), design kind, parameter
+  paths, plan hash, run count, package version;
+* ``runs`` — one row per (point, replicate): run key, seed, status
+  (``ok``/``failed``), duration, error text, attempts, one column per parameter
+  (named by its dotted path) and one per KPI;
+* ``daily`` — optional, one row per (run key, day) with the daily series.
+
+Every finished run is written in its own transaction by the coordinating
+process, so a sweep killed at any moment keeps every committed run (DuckDB's
+write-ahead log is replayed on the next open).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+    from sim.batch.plan import Plan, PlannedRun
+
+BASE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("run_key", "VARCHAR NOT NULL"),
+    ("point", "INTEGER NOT NULL"),
+    ("replicate", "INTEGER NOT NULL"),
+    ("seed", "BIGINT NOT NULL"),
+    ("status", "VARCHAR NOT NULL"),
+    ("duration", "DOUBLE"),
+    ("error", "VARCHAR"),
+    ("attempts", "INTEGER"),
+    ("finished_at", "TIMESTAMP"),
+    ("worker", "VARCHAR"),
+)
+PUBLIC_COLUMNS = ("run_key", "point", "replicate", "seed", "status", "duration", "error")
+_INTERNAL = {name for name, _ in BASE_COLUMNS}
+SPEC_FIELDS = ("model", "base", "overrides", "parameters", "design", "seed")
+SPEC_FIELDS += ("common_random_numbers", "record")
+
+
+class StorageError(ValueError):
+    """The results database cannot be used (locked, not a sweep, holds another sweep)."""
+
+
+def q(name: str) -> str:
+    """Quote an SQL identifier (parameter paths contain dots)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database with a clear message when it is locked or not DuckDB."""
+    import duckdb
+
+    path = Path(path)
+    if read_only and not path.is_file():
+        raise StorageError(f"db: {path} not found")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        text = str(err)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            who = f" (PID {pid.group(1)})" if pid else ""
+            raise StorageError(
+                f"db: {path} is in use by another process{who}; a sweep writing it holds "
+                "it until it finishes"
+            ) from None
+        raise StorageError(f"db: {path} is not a usable DuckDB database ({text})") from None
+    except duckdb.Error as err:
+        raise StorageError(f"db: cannot open {path} ({type(err).__name__}: {err})") from None
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def sql_type(values: Iterable[Any]) -> str:
+    """Column type for a parameter's values: BOOLEAN, BIGINT, DOUBLE or VARCHAR."""
+    vals = [v for v in values if v is not None]
+    if vals and all(isinstance(v, bool) for v in vals):
+        return "BOOLEAN"
+    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+        return "BIGINT"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
+        return "DOUBLE"
+    return "VARCHAR"
+
+
+def _cell(v: Any, typ: str) -> Any:
+    if v is None:
+        return None
+    if typ == "VARCHAR":
+        return v if isinstance(v, str) else json.dumps(v)
+    return v
+
+
+# --------------------------------------------------------------------------- writer
+class ResultsWriter:
+    """The single writer of a sweep's database (lives in the coordinating process)."""
+
+    def __init__(self, path: str | Path, plan: Plan) -> None:
+        self.path = Path(path)
+        self.plan = plan
+        self.names = plan.spec.names
+        self.types = {n: sql_type(p[n] for p in plan.design.points) for n in plan.spec.names}
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.kpi_columns: list[str] = []
+        self.daily_columns: list[str] | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+    def open(self) -> ResultsWriter:
+        """Open (creating the file if needed) and check the database holds this sweep."""
+        if self.path.exists() and self.path.is_dir():
+            raise StorageError(f"out: {self.path} is a directory; give a .duckdb file path")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = connect(self.path)
+        try:
+            # single-row transactions gain nothing from DuckDB's thread pool; leave the cores
+            # to the workers
+            self.con.execute("SET threads = 1")
+            self._prepare()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def __enter__(self) -> ResultsWriter:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _prepare(self) -> None:
+        con = self.con
+        assert con is not None
+        spec = self.plan.spec
+        tables = _tables(con)
+        if tables and "sweep" not in tables:
+            raise StorageError(
+                f"out: {self.path} is a DuckDB database but not a symbiosim sweep "
+                f"(tables: {', '.join(sorted(tables))}); give another --out"
+            )
+        record = spec.to_record()
+        now = _dt.datetime.now()
+        if "sweep" in tables:
+            row = con.execute("SELECT name, plan_hash, spec FROM sweep LIMIT 1").fetchone()
+            if row is None:
+                raise StorageError(f"out: {self.path}: the sweep table is empty (damaged file?)")
+            name, plan_hash, stored = row
+            if plan_hash != spec.plan_hash():
+                old = json.loads(stored)
+                differ = [f for f in SPEC_FIELDS if old.get(f) != record.get(f)] or ["spec"]
+                raise StorageError(
+                    f"out: {self.path} holds sweep '{name}' run with a different spec "
+                    f"({', '.join(differ)} differ); give another --out or delete the file"
+                )
+            self.kpi_columns = [c for c in _columns(con, "runs") if self._is_kpi(c)]
+            if "daily" in tables:
+                self.daily_columns = _columns(con, "daily")
+            stored_reps = json.loads(stored).get("replications")
+            if stored_reps != spec.replications:
+                con.execute(
+                    "UPDATE sweep SET spec = ?, replications = ?, total_runs = ?, updated_at = ?",
+                    [json.dumps(record), spec.replications, self.plan.total, now],
+                )
+            return
+        from sim import __version__
+        from sim.results import git_commit
+
+        cols = [f"{q(n)} {t}" for n, t in BASE_COLUMNS]
+        cols += [f"{q(n)} {self.types[n]}" for n in self.names]
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            "CREATE TABLE sweep (name VARCHAR, model VARCHAR, design VARCHAR, "
+            "parameters VARCHAR, replications INTEGER, total_runs INTEGER, plan_hash VARCHAR, "
+            "spec VARCHAR, package_version VARCHAR, git_commit VARCHAR, "
+            "created_at TIMESTAMP, updated_at TIMESTAMP)"
+        )
+        con.execute(
+            "INSERT INTO sweep VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                spec.name,
+                spec.model,
+                spec.design.kind,
+                json.dumps(self.names),
+                spec.replications,
+                self.plan.total,
+                spec.plan_hash(),
+                json.dumps(record),
+                __version__,
+                git_commit(),
+                now,
+                now,
+            ],
+        )
+        con.execute(f"CREATE TABLE runs ({', '.join(cols)}, PRIMARY KEY (point, replicate))")
+        con.execute("COMMIT")
+
+    def _is_kpi(self, col: str) -> bool:
+        return col not in _INTERNAL and col not in self.types
+
+    # -- reading ---------------------------------------------------------------
+    def finished(self) -> dict[tuple[int, int], tuple[str, str, int]]:
+        """(point, replicate) → (run_key, status, attempts) of every recorded run."""
+        assert self.con is not None
+        rows = self.con.execute(
+            "SELECT point, replicate, run_key, status, coalesce(attempts, 1) FROM runs"
+        ).fetchall()
+        return {(p, r): (k, s, int(a)) for p, r, k, s, a in rows}
+
+    # -- writing ---------------------------------------------------------------
+    def record(
+        self,
+        runs: Sequence[PlannedRun],
+        outcome: dict[str, Any],
+        attempts: dict[tuple[int, int], int] | None = None,
+    ) -> None:
+        """Write one finished run (all design entries sharing its key) in one transaction."""
+        con = self.con
+        assert con is not None
+        kpis = {self._kpi_name(k): v for k, v in outcome.get("kpis", {}).items()}
+        daily = outcome.get("daily")
+        now = _dt.datetime.now()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for k in kpis:
+                if k not in self.kpi_columns:
+                    con.execute(f"ALTER TABLE runs ADD COLUMN {q(k)} DOUBLE")
+                    self.kpi_columns.append(k)
+            cols = [n for n, _ in BASE_COLUMNS] + self.names + list(kpis)
+            sql = (
+                f"INSERT OR REPLACE INTO runs ({', '.join(q(c) for c in cols)}) "
+                f"VALUES ({', '.join('?' for _ in cols)})"
+            )
+            for run in runs:
+                params = self.plan.design.points[run.point]
+                n_att = (attempts or {}).get((run.point, run.replicate), 0) + 1
+                row = [
+                    run.run_key,
+                    run.point,
+                    run.replicate,
+                    run.seed,
+                    outcome["status"],
+                    _finite(outcome.get("duration")),
+                    outcome.get("error"),
+                    n_att,
+                    now,
+                    outcome.get("worker"),
+                ]
+                row += [_cell(params[n], self.types[n]) for n in self.names]
+                row += [_finite(v) for v in kpis.values()]
+                con.execute(sql, row)
+            if daily is not None and outcome["status"] == "ok":
+                self._write_daily(outcome["run_key"], daily)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _kpi_name(self, k: str) -> str:
+        return f"kpi_{k}" if k in _INTERNAL or k in self.types else k
+
+    def _write_daily(self, run_key: str, daily: pd.DataFrame) -> None:
+        con = self.con
+        assert con is not None
+        frame = daily.copy()
+        frame.insert(0, "run_key", run_key)
+        con.register("_daily_frame", frame)
+        try:
+            if self.daily_columns is None:
+                con.execute("CREATE TABLE daily AS SELECT * FROM _daily_frame LIMIT 0")
+                self.daily_columns = list(frame.columns)
+            for c in frame.columns:
+                if c not in self.daily_columns:
+                    con.execute(f"ALTER TABLE daily ADD COLUMN {q(c)} DOUBLE")
+                    self.daily_columns.append(c)
+            con.execute("DELETE FROM daily WHERE run_key = ?", [run_key])
+            con.execute("INSERT INTO daily BY NAME SELECT * FROM _daily_frame")
+        finally:
+            con.unregister("_daily_frame")
+
+
+def _finite(v: Any) -> float | None:
+    if v is None:
+        return None
+    x = float(v)
+    return x if x == x and abs(x) != float("inf") else None
+
+
+# --------------------------------------------------------------------------- reading
+def read_sweep(db_path: str | Path) -> dict[str, Any]:
+    """The sweep metadata row: name, model, design, parameters, spec (dict), counts."""
+    con = connect(db_path, read_only=True)
+    try:
+        return _read_sweep(con, db_path)
+    finally:
+        con.close()
+
+
+def _read_sweep(con: duckdb.DuckDBPyConnection, db_path: str | Path) -> dict[str, Any]:
+    if "sweep" not in _tables(con):
+        raise StorageError(f"db: {db_path} is not a symbiosim sweep database (no sweep table)")
+    df = con.execute("SELECT * FROM sweep LIMIT 1").df()
+    if df.empty:
+        raise StorageError(f"db: {db_path}: the sweep table is empty")
+    meta = df.iloc[0].to_dict()
+    meta["parameters"] = json.loads(meta["parameters"])
+    meta["spec"] = json.loads(meta["spec"])
+    return meta
+
+
+def load_runs(db_path: str | Path) -> pd.DataFrame:
+    """All recorded runs, one row each: run_key, point, replicate, seed, status, duration,
+    error, then one column per parameter (dotted path), then one per KPI.
+
+    >>> runs = load_runs("results/sensitivity.duckdb")        # doctest: +SKIP
+    """
+    con = connect(db_path, read_only=True)
+    try:
+        meta = _read_sweep(con, db_path)
+        params = list(meta["parameters"])
+        cols = _columns(con, "runs")
+        kpis = [c for c in cols if c not in _INTERNAL and c not in params]
+        select = ", ".join(q(c) for c in (*PUBLIC_COLUMNS, *params, *kpis))
+        df = con.execute(f"SELECT {select} FROM runs ORDER BY point, replicate").df()
+    finally:
+        con.close()
+    for c in kpis + ["duration"]:
+        df[c] = df[c].astype(float)
+    for c in ("run_key", "status", "error"):  # one string dtype whether or not any is null
+        df[c] = df[c].astype("str")
+    return df
+
+
+def load_daily(db_path: str | Path, run_keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """The recorded daily series (empty when the sweep did not record them)."""
+    import pandas as pd
+
+    con = connect(db_path, read_only=True)
+    try:
+        if "daily" not in _tables(con):
+            return pd.DataFrame()
+        if run_keys is None:
+            return con.execute("SELECT * FROM daily ORDER BY run_key, day").df()
+        con.register("_keys", pd.DataFrame({"run_key": list(run_keys)}))
+        return con.execute(
+            "SELECT d.* FROM daily d JOIN _keys USING (run_key) ORDER BY run_key, day"
+        ).df()
+    finally:
+        con.close()
+
+
+def export(db_path: str | Path, out_dir: str | Path, fmt: str = "parquet") -> list[Path]:
+    """Write ``runs.<fmt>`` (and ``daily.<fmt>`` if recorded) into ``out_dir``."""
+    if fmt not in ("parquet", "csv"):
+        raise StorageError(f"format: must be one of 'parquet', 'csv', got {fmt!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    runs = load_runs(db_path)
+    frames = {"runs": runs, "daily": load_daily(db_path)}
+    for name, df in frames.items():
+        if df.empty and name == "daily":
+            continue
+        path = out / f"{name}.{fmt}"
+        if fmt == "parquet":
+            df.to_parquet(path, index=False)
+        else:
+            df.to_csv(path, index=False)
+        written.append(path)
+    return written

@@ -1,0 +1,133 @@
+"""Backends: local processes and Dask give exactly the serial backend's results."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim.batch import BackendError, load_runs, load_spec, run_sweep
+from sim.batch.backends import make_backend
+
+WORKER_COLUMNS = ["duration"]  # timing differs by backend; everything else must not
+
+
+def tiny(**changes):
+    spec = {
+        "name": "tiny",
+        "base": "subsidy_group_buying",
+        "overrides": {"days": 60, "population.consumers": 300},
+        "parameters": {
+            "policy.group_buying.discount": [0.1, 0.4],
+            "shocks.0.day": {"low": 20, "high": 40, "num": 2},
+        },
+        "replications": 2,
+        "seed": 99,
+        "common_random_numbers": False,
+    }
+    spec.update(changes)
+    return spec
+
+
+@pytest.fixture(scope="module")
+def serial_runs(tmp_path_factory):
+    db = tmp_path_factory.mktemp("serial") / "s.duckdb"
+    run_sweep(load_spec(tiny()), db, backend="serial")
+    return load_runs(db)
+
+
+def same_results(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert len(a) == len(b) == 8
+    assert (a["status"] == "ok").all() and (b["status"] == "ok").all()
+    pd.testing.assert_frame_equal(
+        a.drop(columns=WORKER_COLUMNS), b.drop(columns=WORKER_COLUMNS), check_exact=True
+    )
+
+
+@pytest.mark.slow
+def test_local_processes_match_serial(tmp_path, serial_runs):
+    db = tmp_path / "p.duckdb"
+    summary = run_sweep(load_spec(tiny()), db, backend="processes", workers=2)
+    assert summary.backend == "processes" and summary.ok == 8
+    same_results(load_runs(db), serial_runs)
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_matches_serial(tmp_path, serial_runs):
+    db = tmp_path / "d.duckdb"
+    done = []
+    summary = run_sweep(
+        load_spec(tiny()), db, backend="dask", workers=2, progress=lambda d, t: done.append(d)
+    )
+    assert summary.backend == "dask" and summary.ok == 8 and done[-1] == 8
+    runs = load_runs(db)
+    same_results(runs, serial_runs)
+
+
+@pytest.mark.slow
+def test_dask_existing_scheduler_matches_serial(tmp_path, serial_runs):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        scheduler_port=0,
+        dashboard_address=None,
+    ) as cluster:
+        db = tmp_path / "e.duckdb"
+        summary = run_sweep(
+            load_spec(tiny()), db, backend="dask", scheduler=cluster.scheduler_address
+        )
+        assert summary.ok == 8
+        same_results(load_runs(db), serial_runs)
+        # a resumed sweep on another backend finds everything done
+        again = run_sweep(load_spec(tiny()), db, backend="serial")
+        assert (again.skipped, again.ran) == (8, 0)
+
+
+@pytest.mark.slow
+def test_a_crashing_worker_fails_its_run_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMBIOSIM_CRASH_AT", "3")
+    spec = load_spec(
+        {
+            "model": "sim.batch.testfunctions:crash_at",
+            "parameters": {"x": [1, 2, 3, 4, 5, 6]},
+            "seed": 1,
+        }
+    )
+    summary = run_sweep(spec, tmp_path / "c.duckdb", backend="processes", workers=2)
+    runs = load_runs(tmp_path / "c.duckdb").set_index("x")
+    assert len(runs) == 6
+    assert runs.loc[3, "status"] == "failed" and "worker process died" in runs.loc[3, "error"]
+    assert summary.ok >= 2  # runs in flight on the broken pool fail too; never the sweep
+    assert (runs["status"] == "ok").sum() + runs["error"].str.contains(
+        "worker process died"
+    ).sum() == 6
+    monkeypatch.delenv("SYMBIOSIM_CRASH_AT")
+    again = run_sweep(spec, tmp_path / "c.duckdb", backend="processes", workers=2)
+    assert again.ok == 6 and again.skipped == summary.ok
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"backend": "gpu"}, "--backend: must be one of serial, processes, dask"),
+        (
+            {"backend": "processes", "scheduler": "tcp://x:1"},
+            "--scheduler: only used with --backend dask",
+        ),
+        ({"backend": "dask", "scheduler": "tcp://x:1", "workers": 2}, "--workers"),
+        ({"backend": "dask", "scheduler": "localhost"}, "tcp://HOST:PORT"),
+        ({"backend": "serial", "workers": 3}, "--workers"),
+        ({"backend": "processes", "workers": 0}, "--workers: must be a whole number"),
+    ],
+)
+def test_bad_backend_flags(kwargs, words):
+    with pytest.raises(BackendError) as err:
+        make_backend(**kwargs)
+    assert words in str(err.value)
+
+
+def test_scheduler_implies_dask():
+    assert make_backend(scheduler="tcp://127.0.0.1:1").name == "dask"
+    assert make_backend().name == "processes"
