@@ -21,7 +21,7 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 st.set_page_config(
     page_title="symbiosim — social commerce simulator",
-    page_icon=":material/hub:",
+    page_icon="🤝",  # an emoji favicon is inline; a :material: one is fetched from Google
     layout="wide",
     initial_sidebar_state="expanded",
 )

@@ -82,17 +82,14 @@ def _shock_layers(run: RunSummary) -> list[alt.Chart]:
         .mark_rule(strokeDash=[5, 3], size=1.5)
         .encode(x="day:Q", color=colour, tooltip=["label:N"])
     )
-    spans = (
-        alt.Chart(shocks[shocks["end"] > shocks["day"]])
-        .mark_rect(opacity=0.08)
-        .encode(x="day:Q", x2="end:Q", color=colour)
-    )
+    lasting = shocks[shocks["end"] > shocks["day"]]
+    spans = alt.Chart(lasting).mark_rect(opacity=0.08).encode(x="day:Q", x2="end:Q", color=colour)
     text = (
         alt.Chart(shocks)
         .mark_text(align="left", dx=4, dy=-4, baseline="top", fontSize=11)
         .encode(x="day:Q", y=alt.value(4), text="shock:N", color=colour)
     )
-    return [spans, rules, text]
+    return ([spans] if len(lasting) else []) + [rules, text]
 
 
 def active_chart(run: RunSummary, ref: RunSummary | None = None) -> alt.LayerChart:
@@ -125,7 +122,9 @@ def active_chart(run: RunSummary, ref: RunSummary | None = None) -> alt.LayerCha
                 legend=alt.Legend(title=None, orient="bottom"),
                 sort=None,
             ),
-            strokeDash=alt.StrokeDash("run:N", legend=None, sort=None),
+            strokeDash=alt.StrokeDash(  # same legend as colour: Vega merges the two
+                "run:N", legend=alt.Legend(title=None, orient="bottom"), sort=None
+            ),
             tooltip=["run:N", "day:Q", "active customers:Q"],
         )
     )
@@ -163,7 +162,9 @@ def retention_chart(runs: list[RunSummary]) -> alt.Chart:
                 legend=alt.Legend(title=None, orient="bottom"),
                 sort=None,
             ),
-            strokeDash=alt.StrokeDash("run:N", legend=None, sort=None),
+            strokeDash=alt.StrokeDash(  # same legend as colour: Vega merges the two
+                "run:N", legend=alt.Legend(title=None, orient="bottom"), sort=None
+            ),
             tooltip=["run:N", "age:Q", alt.Tooltip("retention:Q", format=".1%")],
         )
         .properties(height=HEIGHT)

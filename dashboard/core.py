@@ -45,7 +45,6 @@ MAX_CONSUMERS = 50_000  # interactive pages; the CLI has no such cap
 MAX_DAYS = 3_650
 MAX_SEED = 2**32 - 1
 MAX_UPLOAD_BYTES = 200_000  # a scenario is a few KB; this leaves room for comments
-COMPLETE_GRAPH_MAX = 2_000  # a complete graph has n² edges
 CLASSROOM_MAX_CONSUMERS = 2_000  # the picture stays readable and smooth up to here
 MAX_COMPARE_SCENARIOS = 6
 MAX_COMPARE_SEEDS = 20
@@ -283,12 +282,6 @@ def check_limits(
         raise InputError(
             f"days: at most {MAX_DAYS:,} on {where} (got {sc.days:,}); for longer runs, "
             f"{cli_hint()}"
-        )
-    if sc.network.kind == "complete" and n > COMPLETE_GRAPH_MAX:
-        raise InputError(
-            f"network.kind: 'complete' links every pair, so it is limited to "
-            f"{COMPLETE_GRAPH_MAX:,} consumers here (got {n:,}); choose another network kind "
-            f"or {cli_hint(n)}"
         )
 
 

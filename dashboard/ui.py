@@ -79,9 +79,11 @@ def restore_widgets(page: str, keys: list[str]) -> None:
 
 
 def remember_widgets(page: str, keys: list[str]) -> None:
-    st.session_state[f"_shadow:{page}"] = {
-        k: st.session_state[k] for k in keys if k in st.session_state
-    }
+    """Update the shadow copy (merged: a widget not drawn in this run, e.g. in a closed
+    tab, keeps its remembered value)."""
+    shadow = dict(st.session_state.get(f"_shadow:{page}", {}))
+    shadow.update({k: st.session_state[k] for k in keys if k in st.session_state})
+    st.session_state[f"_shadow:{page}"] = shadow
 
 
 def chart(key: Any, build: Callable[[], Any]) -> None:

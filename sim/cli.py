@@ -211,7 +211,17 @@ def dashboard_cmd(
         fail("dashboard: dashboard/app.py not found (run from a source checkout)")
     raise typer.Exit(
         subprocess.call(
-            [sys.executable, "-m", "streamlit", "run", str(app_path), "--server.port", str(port)]
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(app_path),
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",  # offline machines: no telemetry calls
+            ]
         )
     )
 

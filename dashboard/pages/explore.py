@@ -31,7 +31,8 @@ PROB_FORMAT = {
 
 ss = st.session_state
 control_keys = list(core.controls_from_scenario(Scenario()))
-widget_keys = ["ex_source", "ex_scenario", "ex_seed", "ex_ref", "ex_money_window", "ex_money_log"]
+widget_keys = ["ex_source", "ex_scenario", "ex_seed", "ex_ref", "ex_tab"]
+widget_keys += ["ex_money_window", "ex_money_log"]
 widget_keys += [f"lv:{k}" for k in control_keys]
 ui.restore_widgets(PAGE, widget_keys)
 
@@ -279,99 +280,109 @@ for row in rows:
 
 # --------------------------------------------------------------------------- charts
 ref_key = ref.key if ref is not None else None
+# Lazy tabs: only the open tab is built and sent, so the browser draws two charts, not six.
 t_customers, t_cohorts, t_money, t_leaders, t_data = st.tabs(
-    ["Customers", "Cohorts", "Money", "Leaders", "Data & downloads"]
+    ["Customers", "Cohorts", "Money", "Leaders", "Data & downloads"],
+    key="ex_tab",
+    on_change="rerun",
 )
-with t_customers:
-    c1, c2 = st.columns(2)
-    with c1:
-        st.markdown("**Active customers** — dashed lines mark shocks")
-        ui.chart(("active", run.key, ref_key), lambda: charts.active_chart(run, ref))
-    with c2:
-        st.markdown("**Retention** — share active from a repeat purchase, by customer age")
-        ui.chart(
-            ("retention", run.key, ref_key),
-            lambda: charts.retention_chart([run] + ([ref] if ref is not None else [])),
-        )
-with t_cohorts:
-    st.markdown("**Cohort retention** — share of each month's new customers buying in later months")
-    ui.chart(("cohorts", run.key), lambda: charts.cohort_chart(run))
-with t_money:
-    c1, c2 = st.columns([3, 2])
-    with c1:
-        w1, w2 = st.columns(2)
-        ss.setdefault("ex_money_window", 7)
-        ss.setdefault("ex_money_log", True)
-        window = w1.slider("Smoothing (days)", 1, 30, key="ex_money_window")
-        log = w2.toggle("Log scale", key="ex_money_log")
-        st.markdown("**Money flows** — who pays (solid) and who earns (dashed), yuan per day")
-        ui.chart(("money", run.key, window, log), lambda: charts.money_chart(run, window, log))
-    with c2:
-        st.markdown("**Over the whole run**")
-        ui.chart(("money_totals", run.key), lambda: charts.money_totals_chart(run))
-with t_leaders:
-    lead = run.leaders
-    st.markdown(
-        f"**Leader income** — {int(lead['active'].sum())} of {len(lead)} leaders still working "
-        f"at the end; a leader quits when income stays below half the outside wage."
-    )
-    if sc.policy.leaders.enabled:
-        ui.chart(("leaders", run.key), lambda: charts.leader_income_chart(run))
-    else:
-        st.info("Community leaders are switched off in this scenario (Levers → Leaders).")
-with t_data:
-    st.markdown("**Hand it on** — the series, the KPIs, the figures and the scenario itself.")
-    stem = f"{sc.name}-seed{seed}"
-    c1, c2, c3 = st.columns(3)
-    with c1:
-        st.markdown("Daily series")
-        ui.download(
-            "daily.csv", lambda: core.daily_csv(run), f"{stem}-daily.csv", "text/csv", "dl_dcsv"
-        )
-        ui.download(
-            "daily.parquet",
-            lambda: core.daily_parquet(run),
-            f"{stem}-daily.parquet",
-            "application/vnd.apache.parquet",
-            "dl_dpq",
-        )
-        st.markdown("KPIs")
-        ui.download(
-            "kpis.csv", lambda: core.kpis_csv(run), f"{stem}-kpis.csv", "text/csv", "dl_kcsv"
-        )
-        ui.download(
-            "kpis.parquet",
-            lambda: core.kpis_parquet(run),
-            f"{stem}-kpis.parquet",
-            "application/vnd.apache.parquet",
-            "dl_kpq",
-        )
-    with c2:
-        st.markdown("Figures (PNG)")
-        for which in core.FIGURES:
-            ui.download(
-                f"{which}.png",
-                lambda which=which: core.figure_png(run, which),
-                f"{stem}-{which}.png",
-                "image/png",
-                f"dl_png_{which}",
+if t_customers.open is not False:
+    with t_customers:
+        c1, c2 = st.columns(2)
+        with c1:
+            st.markdown("**Active customers** — dashed lines mark shocks")
+            ui.chart(("active", run.key, ref_key), lambda: charts.active_chart(run, ref))
+        with c2:
+            st.markdown("**Retention** — share active from a repeat purchase, by customer age")
+            ui.chart(
+                ("retention", run.key, ref_key),
+                lambda: charts.retention_chart([run] + ([ref] if ref is not None else [])),
             )
-    with c3:
-        st.markdown("Scenario")
-        ui.download(
-            "scenario.yaml", sc.to_yaml(), f"{sc.name}.yaml", "application/x-yaml", "dl_yaml"
+if t_cohorts.open:
+    with t_cohorts:
+        st.markdown(
+            "**Cohort retention** — share of each month's new customers buying in later months"
         )
-        st.caption(
-            f"Run it from a terminal: `symbiosim run {sc.name}.yaml --seed {seed}` — "
-            "any population size."
+        ui.chart(("cohorts", run.key), lambda: charts.cohort_chart(run))
+if t_money.open:
+    with t_money:
+        c1, c2 = st.columns([3, 2])
+        with c1:
+            w1, w2 = st.columns(2)
+            ss.setdefault("ex_money_window", 7)
+            ss.setdefault("ex_money_log", True)
+            window = w1.slider("Smoothing (days)", 1, 30, key="ex_money_window")
+            log = w2.toggle("Log scale", key="ex_money_log")
+            st.markdown("**Money flows** — who pays (solid) and who earns (dashed), yuan per day")
+            ui.chart(("money", run.key, window, log), lambda: charts.money_chart(run, window, log))
+        with c2:
+            st.markdown("**Over the whole run**")
+            ui.chart(("money_totals", run.key), lambda: charts.money_totals_chart(run))
+if t_leaders.open:
+    with t_leaders:
+        lead = run.leaders
+        st.markdown(
+            f"**Leader income** — {int(lead['active'].sum())} of {len(lead)} leaders still working "
+            f"at the end; a leader quits when income stays below half the outside wage."
         )
-        st.markdown("Link to this view")
-        if not failed:
-            st.code(ui.share_link(state.to_params()), language=None, wrap_lines=True)
-    with st.expander("Scenario YAML"):
-        st.code(sc.to_yaml(), language="yaml")
-    with st.expander("KPIs (all)"):
-        st.dataframe(core.kpi_table(run), width="stretch")
+        if sc.policy.leaders.enabled:
+            ui.chart(("leaders", run.key), lambda: charts.leader_income_chart(run))
+        else:
+            st.info("Community leaders are switched off in this scenario (Levers → Leaders).")
+if t_data.open:
+    with t_data:
+        st.markdown("**Hand it on** — the series, the KPIs, the figures and the scenario itself.")
+        stem = f"{sc.name}-seed{seed}"
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            st.markdown("Daily series")
+            ui.download(
+                "daily.csv", lambda: core.daily_csv(run), f"{stem}-daily.csv", "text/csv", "dl_dcsv"
+            )
+            ui.download(
+                "daily.parquet",
+                lambda: core.daily_parquet(run),
+                f"{stem}-daily.parquet",
+                "application/vnd.apache.parquet",
+                "dl_dpq",
+            )
+            st.markdown("KPIs")
+            ui.download(
+                "kpis.csv", lambda: core.kpis_csv(run), f"{stem}-kpis.csv", "text/csv", "dl_kcsv"
+            )
+            ui.download(
+                "kpis.parquet",
+                lambda: core.kpis_parquet(run),
+                f"{stem}-kpis.parquet",
+                "application/vnd.apache.parquet",
+                "dl_kpq",
+            )
+        with c2:
+            st.markdown("Figures (PNG)")
+            for which in core.FIGURES:
+                ui.download(
+                    f"{which}.png",
+                    lambda which=which: core.figure_png(run, which),
+                    f"{stem}-{which}.png",
+                    "image/png",
+                    f"dl_png_{which}",
+                )
+        with c3:
+            st.markdown("Scenario")
+            ui.download(
+                "scenario.yaml", sc.to_yaml(), f"{sc.name}.yaml", "application/x-yaml", "dl_yaml"
+            )
+            st.caption(
+                f"Run it from a terminal: `symbiosim run {sc.name}.yaml --seed {seed}` — "
+                "any population size."
+            )
+            st.markdown("Link to this view")
+            if not failed:
+                st.code(ui.share_link(state.to_params()), language=None, wrap_lines=True)
+        with st.expander("Scenario YAML"):
+            st.code(sc.to_yaml(), language="yaml")
+        with st.expander("KPIs (all)"):
+            st.dataframe(core.kpi_table(run), width="stretch")
 
 ui.remember_widgets(PAGE, widget_keys)
 if ref_sc is not None and ref is None:  # now the reference, then redraw with differences

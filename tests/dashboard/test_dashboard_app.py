@@ -45,8 +45,18 @@ def test_explore_default_run_shows_kpi_cards_charts_and_url(
         assert label in shown
         assert shown[label][1] is not None  # a difference to the baseline
     assert any(label.startswith("Resilience: subsidy end") for label in shown)
-    assert len(chart_specs(at)) >= 6  # active, retention, cohorts, money ×2, leaders
     assert at.query_params["scenario"] == core.DEFAULT_SCENARIO
+    # tabs are lazy: each shows its own charts when opened
+    expected = {"Customers": 2, "Cohorts": 1, "Money": 2, "Leaders": 1}
+    for tab, n in expected.items():
+        computed = core.RUNS.computed
+        at.session_state["ex_tab"] = tab
+        at.run()
+        no_exceptions(at)
+        assert len(chart_specs(at)) == n, tab
+        assert core.RUNS.computed == computed  # opening a tab runs nothing
+    at.session_state["ex_tab"] = "Data & downloads"
+    at.run()
     labels = {b.label for b in at.get("download_button")}
     assert {"daily.csv", "daily.parquet", "kpis.csv", "scenario.yaml", "active.png"} <= labels
 
@@ -94,8 +104,11 @@ def test_explore_unrelated_widgets_recompute_nothing(
     open_page: AppOpener, no_exceptions: Callable
 ) -> None:
     at = open_page("explore")
+    at.session_state["ex_tab"] = "Money"
+    at.run()
     computed = core.RUNS.computed
     money_before = [s for s in chart_specs(at) if "yuan per day" in json.dumps(s)]
+    assert money_before
     at.toggle(key="ex_money_log").set_value(False)
     at.slider(key="ex_money_window").set_value(14)
     t0 = time.perf_counter()

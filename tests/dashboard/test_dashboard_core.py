@@ -60,10 +60,8 @@ def test_page_limits_point_to_the_cli() -> None:
     sc = Scenario().with_overrides({"population.consumers": 60_000})
     with pytest.raises(core.InputError, match=r"at most 50,000.*symbiosim run"):
         core.check_limits(sc)
-    with pytest.raises(core.InputError, match="complete"):
-        core.check_limits(
-            Scenario().with_overrides({"network.kind": "complete", "population.consumers": 3000})
-        )
+    with pytest.raises(core.InputError, match="days: at most 3,650"):
+        core.check_limits(Scenario().with_overrides({"days": 5000}))
     core.check_limits(Scenario())  # the default passes
 
 
