@@ -217,7 +217,8 @@ def compute_kpis(model: SocialCommerceModel, daily: pd.DataFrame) -> dict[str, A
     k["final_active"] = int(daily["active"].iloc[-1])
     k["peak_active"] = int(daily["active"].max())
     k["peak_day"] = int(daily["active"].idxmax())
-    k["active_day90"] = int(daily["active"].iloc[min(89, len(daily) - 1)])
+    # undefined (NaN) for runs shorter than 90 days, like D90 retention
+    k["active_day90"] = int(daily["active"].iloc[89]) if len(daily) >= 90 else float("nan")
     k["cac"] = cac
     k["ltv"] = ltv
     k["ltv_cac"] = ltv / cac if n_cust and cac > 0 else float("nan")
