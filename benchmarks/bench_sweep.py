@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_sweep.py --runs 40 --consumers 500   # a quick look
 
 For each configuration a fresh results database receives the same sweep (20 partner
-shares × replications, independent seeds). Reported per configuration:
+shares × 10 replications; the seed of replicate r is the same at every share). Reported per configuration:
 
 * wall: seconds from ``run_sweep`` call to return (pool/cluster start included);
 * run: mean duration of one run as measured inside the worker;
@@ -29,20 +29,58 @@ from pathlib import Path
 from typing import Any
 
 
-def spec(runs: int, consumers: int, days: int) -> dict[str, Any]:
+def spec(runs: int, consumers: int, days: int, chunk: int = 0, chunks: int = 1) -> dict[str, Any]:
+    """The benchmark sweep (20 partner shares × runs/20 replications), or one chunk of it."""
     points = 20 if runs >= 20 else runs
     reps = max(1, runs // points)
+    shares = [round(0.01 * i, 2) for i in range(points)]
+    per = len(shares) // chunks
     return {
-        "name": "bench",
+        "name": f"bench{chunk}",
         "base": "symbiotic_partner",
         "overrides": {"days": days, "population.consumers": consumers},
-        "parameters": {
-            "policy.partner.share": [round(0.01 * i, 2) for i in range(points)],
-        },
+        "parameters": {"policy.partner.share": shares[chunk * per : (chunk + 1) * per]},
         "replications": reps,
         "seed": 1,
-        "common_random_numbers": False,
+        # seeds by replicate only, so a chunk's runs are exactly the full sweep's runs
+        "common_random_numbers": True,
     }
+
+
+def measure_abba(args: argparse.Namespace, folder: Path, chunks: int) -> list[dict[str, Any]]:
+    """1 vs 2 local processes over the same runs, in chunks ordered 1,2,2,1,1,2,2,1,…
+
+    Alternating the order cancels a drifting background load (other jobs on the machine)
+    to first order; every configuration still runs all the runs.
+    """
+    import pandas as pd
+
+    parts: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    for c in range(chunks):
+        order = (1, 2) if c % 2 == 0 else (2, 1)
+        for w in order:
+            sp = spec(args.runs, args.consumers, args.days, c, chunks)
+            r = measure(sp, folder, f"processes x{w} chunk{c}", backend="processes", workers=w)
+            parts[w].append(r)
+            print(_line(r), flush=True)
+    out = []
+    for w, rs in parts.items():
+        n = sum(r["runs"] for r in rs)
+        wall = sum(r["wall_s"] for r in rs)
+        busy = sum(r["run_s"] * r["runs"] for r in rs)
+        out.append(
+            {
+                "config": f"processes x{w}",
+                "workers": w,
+                "runs": n,
+                "wall_s": round(wall, 2),
+                "run_s": round(busy / n, 3),
+                "overhead_per_run_s": round((wall * w - busy) / n, 4),
+                "overhead_share": round((wall * w - busy) / busy, 4),
+                "kpis": pd.concat([r["kpis"] for r in rs], ignore_index=True),
+            }
+        )
+    return out
 
 
 def measure(sp: dict[str, Any], folder: Path, label: str, **kwargs: Any) -> dict[str, Any]:
@@ -106,6 +144,9 @@ def main() -> None:
     ap.add_argument("--consumers", type=int, default=2000)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--no-dask", action="store_true", help="Skip the Dask configuration.")
+    ap.add_argument(
+        "--chunks", type=int, default=4, help="Chunks of the 1-vs-2 comparison (order 1,2,2,1,…)."
+    )
     ap.add_argument("--json", type=Path, help="Also write the figures as JSON here.")
     args = ap.parse_args()
 
@@ -121,9 +162,8 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        for workers in (1, 2):
-            r = measure(sp, folder, f"processes x{workers}", backend="processes", workers=workers)
-            results.append(r)
+        results += measure_abba(args, folder, args.chunks)
+        for r in results:
             print(_line(r), flush=True)
         cold = None
         if not args.no_dask:
@@ -131,7 +171,7 @@ def main() -> None:
             results.append(r)
             print(_line(r), flush=True)
     base = results[0]["wall_s"]
-    identical = all(r["kpis"].equals(results[0]["kpis"]) for r in results[1:])
+    identical = all(_same(r["kpis"], results[0]["kpis"]) for r in results[1:])
     figures = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -152,6 +192,14 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Same KPIs for the same (partner share, replicate), whatever the chunking."""
+    key = ["policy.partner.share", "replicate"]
+    a = a.drop(columns="point").sort_values(key).reset_index(drop=True)
+    b = b.drop(columns="point").sort_values(key).reset_index(drop=True)
+    return a.equals(b)
 
 
 def _line(r: dict[str, Any]) -> str:

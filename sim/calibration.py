@@ -263,6 +263,24 @@ def _simulate_job(args: tuple[dict[str, Any], str, np.ndarray, int, int | None])
 
 
 # --------------------------------------------------------------------------- the fit
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """A pool for independent seeded runs. Fork when it is safe (Linux, no other threads):
+    workers start instantly with the model already imported; otherwise forkserver or spawn
+    (importing Mesa in every fresh worker takes seconds)."""
+    import multiprocessing as mp
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        ctx = mp.get_context("fork")
+    elif "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.model"])
+    else:
+        ctx = mp.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
+
+
 @dataclass
 class CalibrationResult:
     """Fitted values, their uncertainty and the fit error (see the module docstring)."""
@@ -510,6 +528,12 @@ def _emulator_search(obj: _Objective, u0: np.ndarray, max_evals: int, rounds: in
             sims.append(np.nanmean(runs, axis=0))
             obj.record(u, sims[-1])
         ua, sa = np.array(us), np.array(sims)
+        if np.isnan(sa).any():
+            bad = obj.x[np.isnan(sa).any(axis=0)]
+            raise CalibrationError(
+                f"--x-col: the model has no value at {', '.join(str(int(b)) for b in bad[:5])} "
+                "(e.g. no customers of that age yet); drop those points or run longer (--days)"
+            )
         inside = np.all((ua >= lo - 1e-12) & (ua <= hi + 1e-12), axis=1)
         if inside.sum() < n_terms + 2:
             inside[:] = True
@@ -660,7 +684,7 @@ def calibrate(
         v = (start or {}).get(p.path, get_path(data, p.path))
         u0.append(p.to_unit(v) if v is not None and p.lo <= v <= p.hi else 0.5)
     u0_arr = np.clip(np.array(u0, float), 0.0, 1.0)
-    executor = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    executor = process_pool(jobs) if jobs > 1 else None
 
     def search(obj: _Objective, u_start: np.ndarray) -> _Search:
         if method == "emulator":
@@ -693,6 +717,12 @@ def calibrate(
         if executor is not None:
             executor.shutdown()
     ss_tot = float(np.sum((observed.y - observed.y.mean()) ** 2))
+    message = found.message
+    loose = [p.path for p in params if se[p.path] > p.hi - p.lo]
+    if loose:
+        message += (
+            f"; not identified by these data (std. error wider than the range): {', '.join(loose)}"
+        )
     return CalibrationResult(
         scenario=base.name,
         target=target,
@@ -710,7 +740,7 @@ def calibrate(
         r2=float(1 - np.sum(resid**2) / ss_tot) if ss_tot > 0 else float("nan"),
         evaluations=evaluations,
         converged=found.converged,
-        message=found.message,
+        message=message,
         bootstrap=boot,
         history=obj.history,
         method=method,

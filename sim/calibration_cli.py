@@ -101,7 +101,10 @@ def calibrate_cmd(
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", min=0, max=100, help="Refits on fresh seed sets.")
     ] = 0,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, max=256, help="Processes running simulations in parallel.")] = 1,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", min=1, max=256, help="Processes running simulations in parallel."),
+    ] = 1,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Folder for calibration.json, fit.csv and fit.png."),
@@ -137,7 +140,10 @@ def calibrate_cmd(
                 jobs=jobs,
                 on_eval=lambda *_: advance(1),
             )
-    t = Table("parameter", "estimate", "std. error", "95% interval", "bootstrap sd", "range")
+    t = Table()
+    t.add_column("parameter", no_wrap=True)
+    for name in ("estimate", "std. error", "95% interval", "bootstrap sd", "range"):
+        t.add_column(name)
     for row in result.table().itertuples(index=False):
         t.add_row(
             row.parameter,

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -188,7 +187,9 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], jobs: int = 1) 
     """``map`` over processes when ``jobs`` > 1 (each run is independent and seeded)."""
     if jobs <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as ex:
+    from sim.calibration import process_pool
+
+    with process_pool(min(jobs, len(items))) as ex:
         return list(ex.map(fn, items))
 
 

@@ -82,7 +82,9 @@ def test_load_observed_missing_file(tmp_path):
 def test_parse_param_linear_log_and_integer():
     sc = resolve("baseline")
     p = parse_param("platform.word_of_mouth_rate=0.01:0.2:log", sc)
-    assert p.log and p.from_unit(0.0) == pytest.approx(0.01) and p.from_unit(1.0) == pytest.approx(0.2)
+    assert (
+        p.log and p.from_unit(0.0) == pytest.approx(0.01) and p.from_unit(1.0) == pytest.approx(0.2)
+    )
     assert p.from_unit(p.to_unit(0.05)) == pytest.approx(0.05)
     w = parse_param("population.churn_window=20:40", sc)
     assert w.integer and w.from_unit(0.51) == 30.0

@@ -56,13 +56,15 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database with a clear message when it is locked or not DuckDB."""
+def connect(
+    path: str | Path, read_only: bool = False, field: str = "db"
+) -> duckdb.DuckDBPyConnection:
+    """Open the database with a clear message (naming ``field``) when it is locked or not DuckDB."""
     import duckdb
 
     path = Path(path)
     if read_only and not path.is_file():
-        raise StorageError(f"db: {path} not found")
+        raise StorageError(f"{field}: {path} not found")
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as err:
@@ -71,12 +73,12 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
             pid = re.search(r"PID (\d+)", text)
             who = f" (PID {pid.group(1)})" if pid else ""
             raise StorageError(
-                f"db: {path} is in use by another process{who}; a sweep writing it holds "
+                f"{field}: {path} is in use by another process{who}; a sweep writing it holds "
                 "it until it finishes"
             ) from None
-        raise StorageError(f"db: {path} is not a usable DuckDB database ({text})") from None
+        raise StorageError(f"{field}: {path} is not a usable DuckDB database ({text})") from None
     except duckdb.Error as err:
-        raise StorageError(f"db: cannot open {path} ({type(err).__name__}: {err})") from None
+        raise StorageError(f"{field}: cannot open {path} ({type(err).__name__}: {err})") from None
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -134,7 +136,7 @@ class ResultsWriter:
         if self.path.exists() and self.path.is_dir():
             raise StorageError(f"out: {self.path} is a directory; give a .duckdb file path")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = connect(self.path)
+        self.con = connect(self.path, field="out")
         try:
             # single-row transactions gain nothing from DuckDB's thread pool; leave the cores
             # to the workers
