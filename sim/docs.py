@@ -9,15 +9,18 @@ from pydantic import BaseModel
 from sim.scenario import Scenario
 
 
-def iter_parameters(model: type[BaseModel] = Scenario, prefix: str = "") -> list[dict[str, Any]]:
-    """Every leaf field: dotted path, default and description."""
+def iter_parameters(instance: BaseModel | None = None, prefix: str = "") -> list[dict[str, Any]]:
+    """Every leaf field: dotted path, default and description.
+
+    Walks a default *instance* (not the classes) so a section's default that differs from
+    its class default (``policy.leaders.enabled`` is on) is reported as the run sees it."""
+    instance = Scenario() if instance is None else instance
     rows: list[dict[str, Any]] = []
-    defaults = model.model_construct() if model is not Scenario else Scenario()
-    for name, field in model.model_fields.items():
+    for name, field in type(instance).model_fields.items():
         path = f"{prefix}{name}"
-        value = getattr(defaults, name, None)
+        value = getattr(instance, name, None)
         if isinstance(value, BaseModel):
-            rows += iter_parameters(type(value), f"{path}.")
+            rows += iter_parameters(value, f"{path}.")
             continue
         rows.append({"path": path, "default": value, "description": field.description or ""})
     return rows

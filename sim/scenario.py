@@ -219,7 +219,7 @@ class Platform(Strict):
     )
     winback_every: int = Field(14, ge=1, description="Days between win-back waves.")
     winback_lift: float = Field(
-        0.6, ge=0, description="Utility lift of a win-back message for its day."
+        0.6, ge=0, description="Utility lift of a win-back message, lasting 7 days."
     )
 
 

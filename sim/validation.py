@@ -5,7 +5,7 @@ validation tests (``tests/validation/``), the evidence report
 (``docs/make_validation_report.py``) and the calibration demo, so the numbers in the
 documentation are the numbers the tests check.
 
-Analytic limits (derivations in docs/odd.md, §7 "Submodels: analytic limits"):
+Analytic limits (derivations in docs/odd.md §7.1 and §7.2):
 
 * :func:`bass_cdf` — the Bass (1969) closed form F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}).
 * :func:`bass_discrete` — what the model computes on the complete graph when one day is
