@@ -86,12 +86,13 @@ def test_dask_existing_scheduler_matches_serial(tmp_path, serial_runs):
 
 
 @pytest.mark.slow
-def test_a_crashing_worker_fails_its_run_only(tmp_path, monkeypatch):
-    monkeypatch.setenv("SYMBIOSIM_CRASH_AT", "3")
+def test_a_crashing_worker_fails_its_run_only(tmp_path):
+    crash_file = tmp_path / "crash_at"
+    crash_file.write_text("3")
     spec = load_spec(
         {
             "model": "sim.batch.testfunctions:crash_at",
-            "parameters": {"x": [1, 2, 3, 4, 5, 6]},
+            "parameters": {"x": [1, 2, 3, 4, 5, 6], "crash_file": [str(crash_file)]},
             "seed": 1,
         }
     )
@@ -103,7 +104,7 @@ def test_a_crashing_worker_fails_its_run_only(tmp_path, monkeypatch):
     assert (runs["status"] == "ok").sum() + runs["error"].str.contains(
         "worker process died"
     ).sum() == 6
-    monkeypatch.delenv("SYMBIOSIM_CRASH_AT")
+    crash_file.unlink()
     again = run_sweep(spec, tmp_path / "c.duckdb", backend="processes", workers=2)
     assert again.ok == 6 and again.skipped == summary.ok
 

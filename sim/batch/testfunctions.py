@@ -49,12 +49,18 @@ def noisy_linear(params: dict[str, Any], seed: int) -> dict[str, float]:
 
 
 def crash_at(params: dict[str, Any], seed: int) -> dict[str, float]:
-    """y = x, except that x == ``$SYMBIOSIM_CRASH_AT`` kills the worker process outright.
+    """y = x, except that x equal to the number in the file named by the ``crash_file``
+    parameter kills the worker process outright.
 
-    Simulates a run that takes its worker down (segfault, out-of-memory kill).
+    Simulates a run that takes its worker down (segfault, out-of-memory kill). The target
+    lives in a file named by a parameter, not in an environment variable: pooled workers
+    (forkserver, spawn) keep the environment they started with, but every worker sees the
+    file disappear when a test removes it.
     """
     x = float(params["x"])
-    target = os.environ.get("SYMBIOSIM_CRASH_AT")
-    if target is not None and x == float(target):
-        os._exit(3)
+    flag = params.get("crash_file")
+    if flag and os.path.exists(flag):
+        with open(flag) as fh:
+            if x == float(fh.read().strip()):
+                os._exit(3)
     return {"y": x}
