@@ -92,6 +92,15 @@ def _shock_layers(run: RunSummary) -> list[alt.Chart]:
     return ([spans] if len(lasting) else []) + [rules, text]
 
 
+def _run_style() -> dict[str, Any]:
+    """Colour and dash by run, sharing one legend (Vega merges identical legends)."""
+    legend = alt.Legend(title=None, orient="bottom")
+    return {
+        "color": alt.Color("run:N", scale=alt.Scale(range=RUN_COLOURS), legend=legend, sort=None),
+        "strokeDash": alt.StrokeDash("run:N", legend=legend, sort=None),
+    }
+
+
 def active_chart(run: RunSummary, ref: RunSummary | None = None) -> alt.LayerChart:
     """Active customers per day, the reference dashed, shocks as marked rules/spans."""
     frames = [
@@ -116,15 +125,7 @@ def active_chart(run: RunSummary, ref: RunSummary | None = None) -> alt.LayerCha
         .encode(
             x=alt.X("day:Q", title="day", scale=alt.Scale(nice=False)),
             y=alt.Y("active customers:Q", title="active customers"),
-            color=alt.Color(
-                "run:N",
-                scale=alt.Scale(range=RUN_COLOURS),
-                legend=alt.Legend(title=None, orient="bottom"),
-                sort=None,
-            ),
-            strokeDash=alt.StrokeDash(  # same legend as colour: Vega merges the two
-                "run:N", legend=alt.Legend(title=None, orient="bottom"), sort=None
-            ),
+            **_run_style(),
             tooltip=["run:N", "day:Q", "active customers:Q"],
         )
     )
@@ -156,15 +157,7 @@ def retention_chart(runs: list[RunSummary]) -> alt.Chart:
                 scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%"),
             ),
-            color=alt.Color(
-                "run:N",
-                scale=alt.Scale(range=RUN_COLOURS),
-                legend=alt.Legend(title=None, orient="bottom"),
-                sort=None,
-            ),
-            strokeDash=alt.StrokeDash(  # same legend as colour: Vega merges the two
-                "run:N", legend=alt.Legend(title=None, orient="bottom"), sort=None
-            ),
+            **_run_style(),
             tooltip=["run:N", "age:Q", alt.Tooltip("retention:Q", format=".1%")],
         )
         .properties(height=HEIGHT)
