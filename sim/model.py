@@ -511,7 +511,7 @@ class SocialCommerceModel(mesa.Model):
             price_sensitivity=ps,
             solo_price=1.0 - coupon,
             group_price=(1.0 - group_discount - coupon) if d.group_on else None,
-            leader_price=full(m, 1.0 - pol.leaders.discount) if d.leaders_on else None,
+            leader_price=(1.0 - pol.leaders.discount - coupon) if d.leaders_on else None,
             group_hassle=beh.group_hassle,
             leader_bonus=leader_bonus,
             outside=outside,
