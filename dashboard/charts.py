@@ -13,14 +13,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core import RunSummary, money_long, money_totals
+from sim.shocks import SHOCKS
 
-SHOCK_COLOURS = {
-    "subsidy_end": "#d62728",
-    "competitor_entry": "#9467bd",
-    "downturn": "#8c564b",
-    "quality_scandal": "#ff7f0e",
-    "leader_exodus": "#7f7f7f",
-}
+SHOCK_COLOURS = {k.name: k.colour for k in SHOCKS}
 HEIGHT = 280
 RUN_COLOURS = ["#1f77b4", "#7f7f7f"]  # the run, then its reference
 
@@ -60,9 +55,9 @@ def _shock_frame(run: RunSummary) -> pd.DataFrame:
         {
             "day": s.day,
             "end": s.day + (s.duration or 0),
-            "shock": s.kind.replace("_", " "),
+            "shock": SHOCKS[s.kind].label,
             "colour": SHOCK_COLOURS.get(s.kind, "#333333"),
-            "label": f"{s.kind.replace('_', ' ')} (day {s.day})",
+            "label": f"{SHOCKS[s.kind].label} (day {s.day})",
         }
         for s in run.scenario.shocks
         if s.day < run.scenario.days

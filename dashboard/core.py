@@ -21,13 +21,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
 import sim
+from sim import kpis as _kpis
+from sim import levers as _levers
+from sim.accounts import FLOWS
 from sim.network import NetworkError
 from sim.scenario import (
     SCENARIO_DIR,
@@ -39,6 +42,7 @@ from sim.scenario import (
     shipped_scenarios,
     validate_scenario,
 )
+from sim.shocks import SHOCKS
 
 # --------------------------------------------------------------------------- limits
 MAX_CONSUMERS = 50_000  # interactive pages; the CLI has no such cap
@@ -349,97 +353,24 @@ def parse_upload(data: bytes, filename: str = "scenario.yaml") -> Scenario:
 
 
 # --------------------------------------------------------------------------- levers
-LeverKind = Literal["int", "float", "prob", "bool", "choice"]
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One control of the Explore page, bound to a scenario field by its dotted path."""
-
-    path: str
-    label: str
-    group: str
-    kind: LeverKind
-    options: tuple[str, ...] = ()
-    step: float | None = None
-    fmt: str | None = None
-
-    @property
-    def help(self) -> str:
-        return field_description(self.path)
-
-
-NETWORK_KINDS = ("sbm", "small_world", "scale_free", "erdos_renyi", "ring", "complete")
-
-GROUPS = (
-    "Population & horizon",
-    "Network",
-    "Subsidy group buying (拼团)",
-    "Partners (共生)",
-    "Leaders (团长)",
-    "Platform",
-)
-
-LEVERS: tuple[Lever, ...] = (
-    Lever("population.consumers", "Consumers", GROUPS[0], "int", step=500),
-    Lever("days", "Days to simulate", GROUPS[0], "int", step=30),
-    Lever("network.kind", "Network type", GROUPS[1], "choice", options=NETWORK_KINDS),
-    Lever("network.mean_degree", "Mean contacts per consumer", GROUPS[1], "float", step=1.0),
-    Lever("network.community_size", "Households per neighbourhood", GROUPS[1], "int", step=10),
-    Lever("policy.group_buying.enabled", "Group buying on", GROUPS[2], "bool"),
-    Lever("policy.group_buying.discount", "Group discount (depth)", GROUPS[2], "prob"),
-    Lever("policy.group_buying.subsidy_share", "Platform-funded share", GROUPS[2], "prob"),
-    Lever("policy.group_buying.new_user_coupon", "New-user coupon", GROUPS[2], "prob"),
-    Lever("policy.partner.enabled", "Partner program on", GROUPS[3], "bool"),
-    Lever("policy.partner.share", "Partner share of referred purchases", GROUPS[3], "prob"),
-    Lever("policy.partner.reward_pool_share", "Reward pool (% of GMV)", GROUPS[3], "prob"),
-    Lever("policy.partner.referral_bonus", "Referral bonus (yuan)", GROUPS[3], "float", step=1.0),
-    Lever("policy.cocreation.enabled", "Co-creation with brands", GROUPS[3], "bool"),
-    Lever("policy.ledger.transparent", "Transparent ledger", GROUPS[3], "bool"),
-    Lever("policy.leaders.enabled", "Community leaders on", GROUPS[4], "bool"),
-    Lever("policy.leaders.commission", "Leader commission", GROUPS[4], "prob"),
-    Lever("policy.leaders.operator_mode", "Leaders as community operators", GROUPS[4], "bool"),
-    Lever("platform.commission_rate", "Platform commission (take rate)", GROUPS[5], "prob"),
-    Lever("platform.recommendation_accuracy", "Recommendation accuracy (AI)", GROUPS[5], "prob"),
-    Lever("platform.private_domain", "Private-domain win-back", GROUPS[5], "bool"),
-    Lever("platform.ad_spend_per_day", "Ad spend per day (yuan)", GROUPS[5], "float", step=10.0),
-)
+# The controls are the library's levers (sim.levers: the market's and each mechanism's), so a
+# new mechanism's levers appear here without edits.
+Lever = _levers.Lever
+LEVERS: tuple[Lever, ...] = _levers.levers()
+GROUPS: tuple[str, ...] = _levers.groups()
 LEVER_BY_PATH = {lv.path: lv for lv in LEVERS}
+NETWORK_KINDS = LEVER_BY_PATH["network.kind"].options
 
 BUDGET_PATH = "policy.group_buying.budget"
 BUDGET_ON = BUDGET_PATH + ".limited"
 DEFAULT_BUDGET = 100_000.0
 
-SHOCK_KINDS = ("subsidy_end", "competitor_entry", "downturn", "quality_scandal", "leader_exodus")
-SHOCK_LABELS = {
-    "subsidy_end": "Subsidies end",
-    "competitor_entry": "Competitor entry",
-    "downturn": "Economic downturn",
-    "quality_scandal": "Quality scandal",
-    "leader_exodus": "Leader exodus",
-}
-SHOCK_MAGNITUDE_HELP = {
-    "subsidy_end": "",
-    "competitor_entry": "Utility gain of the outside option while the competitor subsidises.",
-    "downturn": "Share of needs lost; price sensitivity rises by the same share.",
-    "quality_scandal": "Quality drop of brand 0.",
-    "leader_exodus": "Share of community leaders quitting at once.",
-}
+SHOCK_KINDS = SHOCKS.names()
+SHOCK_LABELS = {k.name: k.label for k in SHOCKS}
+SHOCK_MAGNITUDE_HELP = {k.name: k.magnitude_help for k in SHOCKS}
 
 
-def field_description(path: str) -> str:
-    """The scenario schema's description of a dotted path (the help text of a control)."""
-    model: Any = Scenario
-    desc = ""
-    for part in path.split("."):
-        fields = getattr(model, "model_fields", None)
-        if not fields or part not in fields:
-            return desc
-        info = fields[part]
-        desc = info.description or ""
-        ann = info.annotation
-        model = ann if isinstance(ann, type) else None
-    return desc
+field_description = _levers.field_description
 
 
 def shock_key(kind: str, attr: str) -> str:
@@ -705,53 +636,34 @@ def _finite(x: Any) -> bool:
     return x is not None and isinstance(x, int | float | np.number) and math.isfinite(float(x))
 
 
-CARD_KPIS: tuple[KpiSpec, ...] = (
-    KpiSpec(
-        "d30_retention",
-        "D30 retention",
-        _pct,
-        _pp,
-        "Share of customers active from a repeat purchase 30 days after their first.",
-    ),
-    KpiSpec(
-        "d90_retention",
-        "D90 retention",
-        _pct,
-        _pp,
-        "Share of customers active from a repeat purchase 90 days after their first.",
-    ),
-    KpiSpec(
-        "ltv_cac",
-        "LTV / CAC",
-        _ratio,
-        _dratio,
-        "Platform contribution per customer over acquisition spend per customer "
-        "(below 1: customers cost more than they bring).",
-    ),
-    KpiSpec(
-        "platform_profit",
-        "Platform profit",
-        _yuan,
-        _dyuan,
-        "Commissions less subsidies, rewards, operator fees, ads and win-back, over the run.",
-    ),
-)
+def _dcount(x: float) -> str:
+    return "—" if not _finite(x) else f"{x:+,.0f}"
 
-COMPARE_KPIS: tuple[str, ...] = (
-    "d30_retention",
-    "d90_retention",
-    "d180_retention",
-    "repurchase_rate",
-    "final_active",
-    "ltv",
-    "cac",
-    "ltv_cac",
-    "platform_profit",
-    "brand_profit",
-    "leader_income",
-    "subsidy_spend",
-    "rewards_paid",
-)
+
+_DELTA_FORMATS: dict[str, Callable[[float], str]] = {
+    "share": _pp,
+    "yuan": _dyuan,
+    "ratio": _dratio,
+    "count": _dcount,
+    "day": _dcount,
+}
+
+
+def kpi_spec(key: str) -> KpiSpec:
+    """A KPI's card specification, from the library's KPI registry (sim.kpis)."""
+    k = _kpis.kpi(key)
+    return KpiSpec(
+        k.name,
+        k.label,
+        k.format,
+        _DELTA_FORMATS[k.unit],
+        k.definition,
+        k.higher_is_better is not False,
+    )
+
+
+CARD_KPIS: tuple[KpiSpec, ...] = tuple(kpi_spec(k) for k in _kpis.cards())
+COMPARE_KPIS: tuple[str, ...] = _kpis.headline()
 
 
 @dataclass(frozen=True)
@@ -764,7 +676,7 @@ class Card:
 
 
 def resilience_label(kind: str, day: int) -> str:
-    return f"Resilience: {kind.replace('_', ' ')} (day {day})"
+    return f"Resilience: {SHOCKS[kind].label.lower()} (day {day})"
 
 
 def kpi_cards(run: RunSummary, ref: RunSummary | None) -> list[Card]:
@@ -807,16 +719,11 @@ def _resilience_by_kind(run: RunSummary) -> dict[tuple[str, int], float]:
 
 
 # --------------------------------------------------------------------------- money
-MONEY_FLOWS: tuple[tuple[str, str, str], ...] = (
-    # (daily column, label, who)
-    ("gmv", "Consumers pay (GMV)", "pays"),
-    ("subsidy_spend", "Platform subsidies", "pays"),
-    ("rewards_paid", "Rewards to partners", "pays"),
-    ("ad_spend", "Platform ads", "pays"),
-    ("brand_receipts", "Brands receive", "earns"),
-    ("commissions", "Platform commission", "earns"),
-    ("leader_commissions", "Leader commissions", "earns"),
-    ("operator_fees", "Leader operator fees", "earns"),
+_SPENT = ("consumers", "partners", "advertising")  # money leaving the market's firms
+#: (daily column, label, who): from the library's registry of money flows (sim.accounts)
+MONEY_FLOWS: tuple[tuple[str, str, str], ...] = tuple(
+    (f.column, f.label, "pays" if f.payer == "consumers" or f.payee in _SPENT else "earns")
+    for f in FLOWS
 )
 
 

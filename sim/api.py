@@ -39,8 +39,10 @@ def run(
     graph: SocialGraph | None = None,
     progress: Callable[[int], None] | None = None,
     keep_model: bool = True,
+    model_reporters: dict[str, Any] | None = None,
 ) -> RunResult:
-    """Run one scenario with one seed.
+    """Run one scenario with one seed. ``model_reporters``: extra Mesa reporters collected
+    every day into ``daily`` (a name -> function of the model, as Mesa's DataCollector takes).
 
     >>> import sim
     >>> r = sim.run("symbiotic_partner", seed=1, days=60, consumers=500)
@@ -48,7 +50,7 @@ def run(
     True
     """
     sc = resolve(scenario, days=days, consumers=consumers, overrides=overrides)
-    model = SocialCommerceModel(sc, seed=seed, graph=graph)
+    model = SocialCommerceModel(sc, seed=seed, graph=graph, model_reporters=model_reporters)
     model.run(progress=progress)
     result = RunResult.from_model(model)
     if not keep_model:

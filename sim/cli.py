@@ -174,10 +174,9 @@ def scenarios_cmd() -> None:
     for name, desc in shipped_scenarios().items():
         table.add_row(name, desc)
     console.print(table)
-    console.print(
-        "Shocks (add with --shock NAME): subsidy_end, competitor_entry, downturn, "
-        "quality_scandal, leader_exodus"
-    )
+    from sim.shocks import SHOCKS
+
+    console.print(f"Shocks (add with --shock NAME): {', '.join(SHOCKS.names())}")
 
 
 @app.command("validate")
@@ -227,16 +226,19 @@ def dashboard_cmd(
 
 
 def _print_kpis(table: dict[str, dict[str, tuple[float, float]]]) -> None:
-    from sim.compare import HEADLINE_KPIS, _fmt
+    from sim.kpis import headline, kpi
 
     names = list(table)
     t = Table("KPI", *names)
     first = table[names[0]]
-    keys = [k for k in HEADLINE_KPIS if k in first] + sorted(
+    keys = [k for k in headline() if k in first] + sorted(
         k for k in first if k.startswith("resilience_")
     )
     for k in keys:
-        t.add_row(k, *(_fmt(*table[n][k]) if k in table[n] else "—" for n in names))
+        spec = kpi(k)
+        t.add_row(
+            spec.label, *(spec.format_ci(*table[n][k]) if k in table[n] else "—" for n in names)
+        )
     console.print(t)
 
 

@@ -10,42 +10,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.api import resolve, run
+from sim.intervals import t_interval
+from sim.kpis import headline, kpi
 from sim.results import RunResult, clean_json
 from sim.scenario import Scenario
 
-HEADLINE_KPIS = (
-    "d30_retention",
-    "d90_retention",
-    "d180_retention",
-    "repurchase_rate",
-    "active_day90",
-    "peak_active",
-    "final_active",
-    "cac",
-    "ltv",
-    "ltv_cac",
-    "payback_day",
-    "platform_profit",
-    "brand_profit",
-    "leader_income",
-    "subsidy_spend",
-    "rewards_paid",
-    "reward_gini",
-)
+HEADLINE_KPIS = headline()
 
 
 def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
     """Mean and half-width of the t-based confidence interval (NaNs ignored)."""
-    x = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
-    if len(x) == 0:
-        return float("nan"), float("nan")
-    if len(x) == 1:
-        return float(x[0]), float("nan")
-    half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return float(x.mean()), float(half)
+    return t_interval(values, level)
 
 
 @dataclass
@@ -69,7 +46,16 @@ class Comparison:
         return pd.DataFrame(rows).T
 
     def formatted(self) -> pd.DataFrame:
-        return self.table().map(lambda mc: _fmt(*mc))
+        """The table as text, each KPI in its unit, rows labelled in words."""
+        table = self.table()
+        out = pd.DataFrame(
+            {
+                col: [kpi(k).format_ci(*table.loc[k, col]) for k in table.index]
+                for col in table.columns
+            },
+            index=pd.Index([kpi(k).label for k in table.index], name="KPI"),
+        )
+        return out
 
     def save(self, out: str | Path) -> Path:
         from sim.plots import comparison_figure, plt, retention_figure
@@ -135,18 +121,16 @@ class Comparison:
             if not np.isfinite(m):
                 continue
             sig = np.isfinite(h) and abs(m) > h
-            out.append(f"- {k}: {_fmt(m, h)}" + ("" if sig else " (not distinguishable from 0)"))
+            spec = kpi(k)
+            text = _pp(m, h) if spec.unit == "share" else spec.format_ci(m, h)
+            out.append(f"- {spec.label}: {text}" + ("" if sig else " (not distinguishable from 0)"))
         return out
 
 
-def _fmt(mean: float, ci: float) -> str:
-    if not np.isfinite(mean):
-        return "—"
-    digits = 3 if abs(mean) < 10 else 0
-    text = f"{mean:,.{digits}f}"
-    if np.isfinite(ci):
-        text += f" ± {ci:,.{digits}f}"
-    return text
+def _pp(mean: float, half: float) -> str:
+    """A difference of shares, in percentage points."""
+    text = f"{100 * mean:+.1f} pp"
+    return text + (f" ± {100 * half:.1f} pp" if np.isfinite(half) else "")
 
 
 def compare(

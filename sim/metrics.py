@@ -27,62 +27,21 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.accounts import FLOWS
+from sim.columns import COLUMNS
+
 if TYPE_CHECKING:
     from sim.model import SocialCommerceModel
 
-DAILY_COLUMNS = (
-    "day",
-    "active",
-    "new_customers",
-    "churned",
-    "reactivated",
-    "orders",
-    "solo_orders",
-    "group_orders",
-    "leader_orders",
-    "outside_choices",
-    "needs",
-    "gmv",
-    "groups_opened",
-    "groups_succeeded",
-    "groups_failed",
-    "group_success_rate",
-    "invites_accepted",
-    "subsidy_spend",
-    "rewards_paid",
-    "pool_paid",
-    "commissions",
-    "leader_commissions",
-    "operator_fees",
-    "brand_receipts",
-    "brand_profit",
-    "ad_spend",
-    "winback_spend",
-    "winback_contacts",
-    "platform_profit",
-    "platform_cash",
-    "active_brands",
-    "active_leaders",
-    "leader_income",
-    "mean_satisfaction",
-    "mean_attachment",
-    "mean_trust",
-    "content_posts",
-    "negative_posts",
-    "referrals_made",
-    "referral_acquisitions",
-    "new_partners",
-    "newly_aware",
-    "aware",
-    "unaware",
-    "aware_not_customer",
-    "lapsed",
-    "customers",
-    "partners",
-    "pending_group",
-    "subsidy_on",
-    "mean_brand_quality",
-)
+
+def _daily_columns() -> tuple[str, ...]:
+    import sim.mechanisms  # noqa: F401 - registers the mechanisms' columns
+
+    return COLUMNS.names()
+
+
+#: every column of the daily series (core and mechanisms), in registration order
+DAILY_COLUMNS = _daily_columns()
 
 RESILIENCE_HORIZON = 60
 RETENTION_DAYS = (30, 90, 180)
@@ -188,16 +147,6 @@ def cohort_matrix(acq_day: np.ndarray, month_mask: np.ndarray, days: int) -> pd.
     return df
 
 
-def gini(x: np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = equal, 1 = one holds all)."""
-    x = np.sort(np.asarray(x, np.float64))
-    if len(x) == 0 or x.sum() <= 0:
-        return 0.0
-    n = len(x)
-    cum = np.cumsum(x)
-    return float((n + 1 - 2 * (cum / cum[-1]).sum()) / n)
-
-
 def compute_kpis(model: SocialCommerceModel, daily: pd.DataFrame) -> dict[str, Any]:
     """The run's KPI summary (floats; NaN where undefined, e.g. D180 in a 90-day run)."""
     pop = model.pop
@@ -222,14 +171,12 @@ def compute_kpis(model: SocialCommerceModel, daily: pd.DataFrame) -> dict[str, A
     k["cac"] = cac
     k["ltv"] = ltv
     k["ltv_cac"] = ltv / cac if n_cust and cac > 0 else float("nan")
-    # payback: cumulative contribution vs. cumulative acquisition spend
-    cum_contrib = np.cumsum(
-        daily["commissions"].to_numpy()
-        - daily["subsidy_spend"].to_numpy()
-        - daily["rewards_paid"].to_numpy()
-        - daily["operator_fees"].to_numpy()
-        - daily["winback_spend"].to_numpy()
-    )
+    # payback: cumulative contribution vs. cumulative acquisition (ad) spend
+    cum_contrib = np.zeros(len(daily))
+    for f in FLOWS:
+        if f.platform and f.name != "ad_spend":
+            cum_contrib = cum_contrib + f.platform * daily[f.column].to_numpy()
+    cum_contrib = np.cumsum(cum_contrib)
     cum_acq = np.cumsum(daily["ad_spend"].to_numpy())
     ok = np.flatnonzero((cum_contrib >= cum_acq) & (np.arange(len(daily)) > 0))
     k["payback_day"] = float(ok[0]) if len(ok) else float("nan")
@@ -240,13 +187,9 @@ def compute_kpis(model: SocialCommerceModel, daily: pd.DataFrame) -> dict[str, A
     k["ad_spend"] = float(daily["ad_spend"].sum())
     k["platform_profit"] = float(daily["platform_profit"].sum())
     k["brand_profit"] = float(daily["brand_profit"].sum())
-    k["leader_income"] = float(model.leaders.income_total.sum())
-    k["reward_gini"] = gini(pop.reward_balance[cust])
-    k["partners"] = int(pop.partner.sum())
     k["active_brands_end"] = int(model.brands.active.sum())
-    k["active_leaders_end"] = int(model.leaders.active.sum())
-    g_s, g_f = daily["groups_succeeded"].sum(), daily["groups_failed"].sum()
-    k["group_success_rate"] = float(g_s / (g_s + g_f)) if g_s + g_f else float("nan")
+    for m in model.mechanisms.values():
+        k.update(m.kpis(daily))
     k["referred_share"] = float((pop.referrer[cust] >= 0).mean()) if n_cust else float("nan")
     for i, s in enumerate(model.scenario.shocks):
         k[f"resilience_{s.kind}_{i}"] = resilience(daily["active"].to_numpy(), s.day)

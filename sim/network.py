@@ -38,13 +38,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
-if TYPE_CHECKING:
+from sim.network_kinds import NETWORK_KINDS
+
+if TYPE_CHECKING:  # networkx and scipy are imported where used: building a graph needs neither
     from collections.abc import Hashable, Iterable, Sequence
+
+    import networkx as nx
+    import scipy.sparse as sp
 
     from sim.scenario import Network
 
@@ -52,6 +54,7 @@ __all__ = [
     "COMPLETE_MAX_NODES",
     "DEFAULT_COMMUNITY_SIZE",
     "KINDS",
+    "NETWORK_KINDS",
     "LEADER_SELECTIONS",
     "NetworkError",
     "SocialGraph",
@@ -61,7 +64,7 @@ __all__ = [
     "select_leaders",
 ]
 
-KINDS = ("sbm", "small_world", "scale_free", "erdos_renyi", "complete", "ring", "file")
+KINDS = NETWORK_KINDS.names()
 LEADER_SELECTIONS = ("degree", "random")
 #: A complete graph has n(n-1) CSR entries: 5,000 nodes are already 25M entries (100 MB).
 COMPLETE_MAX_NODES = 5_000
@@ -164,9 +167,6 @@ class SocialGraph:
             return CompleteNeighbourhood(self.n)
         return Neighbourhood(self.indptr, self.indices)
 
-    def community_sizes(self) -> np.ndarray:
-        return np.bincount(self.community, minlength=self.n_communities)
-
     # -- checks --------------------------------------------------------------------------
     def validate(self) -> None:
         """Check every structural invariant (O(m)); raise NetworkError on the first broken one."""
@@ -209,6 +209,8 @@ class SocialGraph:
 
     def to_scipy(self) -> sp.csr_array:
         """Adjacency matrix with unit float32 weights (shares the index arrays where scipy can)."""
+        import scipy.sparse as sp
+
         if self.complete:
             return self._explicit().to_scipy()
         data = np.ones(len(self.indices), dtype=np.float32)
@@ -229,6 +231,8 @@ class SocialGraph:
         ``label`` (the original label). Graph attributes: ``n_communities``. Only plain Python
         scalars are used so the result can be written with ``nx.write_graphml``.
         """
+        import networkx as nx
+
         if self.complete:
             return self._explicit().to_networkx()
         G = nx.Graph(n_communities=self.n_communities)
@@ -513,6 +517,9 @@ def detect_communities(
     comp_key = np.full(n, -1, dtype=np.int64)  # pooling order for small components
     rest = np.flatnonzero(label < 0)
     if len(rest):
+        import scipy.sparse as sp
+        from scipy.sparse.csgraph import connected_components
+
         local = np.full(n, -1, dtype=np.int64)
         local[rest] = np.arange(len(rest))
         owner, nbr = _gather_neighbours(indptr, indices, rest)
@@ -836,6 +843,39 @@ def _complete_csr(n: int) -> tuple[np.ndarray, np.ndarray]:
     return indptr, indices
 
 
+def _sbm(n: int, k: float, csize: int, cfg: Network, rng: np.random.Generator) -> Any:
+    return _sbm_pairs(n, k, csize, float(cfg.within_share), rng)
+
+
+def _erdos_renyi(n: int, k: float, csize: int, cfg: Network, rng: np.random.Generator) -> Any:
+    return (*_block_pairs(np.zeros(1, np.int64), n, _target_edges(n, k), rng), None)
+
+
+def _ring(n: int, k: float, csize: int, cfg: Network, rng: np.random.Generator) -> Any:
+    return (*_ring_pairs(n, _ring_half(n, k)), None)
+
+
+def _small_world(n: int, k: float, csize: int, cfg: Network, rng: np.random.Generator) -> Any:
+    return (*_small_world_pairs(n, k, float(cfg.rewire), rng), None)
+
+
+def _scale_free(n: int, k: float, csize: int, cfg: Network, rng: np.random.Generator) -> Any:
+    return (*_scale_free_pairs(n, k, rng), None)
+
+
+#: edge generators of the sparse kinds: (u, v, blocks or None); "complete" and "file" are
+#: handled in build_network
+_GENERATORS = {
+    "sbm": _sbm,
+    "small_world": _small_world,
+    "scale_free": _scale_free,
+    "erdos_renyi": _erdos_renyi,
+    "ring": _ring,
+}
+if set(_GENERATORS) | {"complete", "file"} != set(NETWORK_KINDS.names()):  # pragma: no cover
+    raise RuntimeError("sim.network: every registered network kind needs a generator")
+
+
 def build_network(cfg: Network, n: int | None, rng: np.random.Generator) -> SocialGraph:
     """The social network a scenario asks for, on ``n`` consumers (population.consumers).
 
@@ -892,16 +932,7 @@ def build_network(cfg: Network, n: int | None, rng: np.random.Generator) -> Soci
             )
         indptr, indices = _complete_csr(n)
     else:
-        if kind == "sbm":
-            u, v, community = _sbm_pairs(n, k, csize, float(cfg.within_share), rng)
-        elif kind == "erdos_renyi":
-            u, v = _block_pairs(np.zeros(1, np.int64), n, _target_edges(n, k), rng)
-        elif kind == "ring":
-            u, v = _ring_pairs(n, _ring_half(n, k))
-        elif kind == "small_world":
-            u, v = _small_world_pairs(n, k, float(cfg.rewire), rng)
-        else:  # scale_free
-            u, v = _scale_free_pairs(n, k, rng)
+        u, v, community = _GENERATORS[kind](n, k, csize, cfg, rng)
         indptr, indices = _csr_from_pairs(n, u, v)
     if community is None:
         community = detect_communities(indptr, indices, csize, rng)
@@ -1052,6 +1083,8 @@ def _is_header(src: np.ndarray, dst: np.ndarray) -> bool:
 def _load_graphml(
     p: Path, leader_selection: str, rng: np.random.Generator | None, community_size: int
 ) -> SocialGraph:
+    import networkx as nx
+
     try:
         G = nx.read_graphml(p)
     except Exception as err:  # noqa: BLE001 - xml, networkx and decoding errors all mean "garbled"

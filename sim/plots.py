@@ -9,27 +9,22 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from sim.intervals import t_band  # noqa: E402
+from sim.shocks import SHOCKS  # noqa: E402
 
 if TYPE_CHECKING:
     from sim.results import RunResult
 
-SHOCK_COLOURS = {
-    "subsidy_end": "tab:red",
-    "competitor_entry": "tab:purple",
-    "downturn": "tab:brown",
-    "quality_scandal": "tab:orange",
-    "leader_exodus": "tab:gray",
-}
-
 
 def _mark_shocks(ax: plt.Axes, shocks: list) -> None:
     for s in shocks:
-        ax.axvline(s.day, color=SHOCK_COLOURS.get(s.kind, "k"), ls="--", lw=1, label=s.kind)
+        kind = SHOCKS[s.kind]
+        ax.axvline(s.day, color=kind.colour, ls="--", lw=1, label=kind.label)
         if s.duration:
-            ax.axvspan(s.day, s.day + s.duration, color=SHOCK_COLOURS.get(s.kind, "k"), alpha=0.07)
+            ax.axvspan(s.day, s.day + s.duration, color=kind.colour, alpha=0.07)
 
 
 def active_figure(result: RunResult) -> Figure:
@@ -110,13 +105,11 @@ def save_run_figures(result: RunResult, out: Path) -> list[Path]:
 
 
 def comparison_figure(series: dict[str, pd.DataFrame], shocks: dict[str, list]) -> Figure:
-    """Active customers per scenario: mean over seeds with a 95% band."""
+    """Active customers per scenario: mean over seeds with a 95% t band (as in the tables)."""
     fig, ax = plt.subplots(figsize=(9, 4.5))
     for i, (name, frame) in enumerate(series.items()):
         colour = f"C{i}"
-        mean = frame.mean(axis=1)
-        n = frame.shape[1]
-        half = 1.96 * frame.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else 0 * mean
+        mean, half = t_band(frame)
         ax.plot(mean.index, mean, color=colour, label=name)
         ax.fill_between(mean.index, mean - half, mean + half, color=colour, alpha=0.2)
         for s in shocks.get(name, []):

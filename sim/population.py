@@ -86,7 +86,6 @@ class Population:
     posts: np.ndarray = field(init=False)
     contribution: np.ndarray = field(init=False)
     acquisition_cost: np.ndarray = field(init=False)
-    pending_group: np.ndarray = field(init=False)
     winback_until: np.ndarray = field(init=False)
     month_mask: np.ndarray = field(init=False)
 
@@ -115,9 +114,35 @@ class Population:
         self.posts = np.zeros(n, np.int32)
         self.contribution = np.zeros(n)
         self.acquisition_cost = np.zeros(n)
-        self.pending_group = np.full(n, -1, np.int32)
         self.winback_until = np.full(n, -1, np.int32)
         self.month_mask = np.zeros(n, np.uint64)
+
+    # -- transitions: the one place each state change is written ------------------
+    def make_aware(self, who: np.ndarray, day: int, channel: np.ndarray | int) -> None:
+        """``who`` (not yet aware) learn of the platform today through ``channel``."""
+        self.aware[who] = True
+        self.aware_day[who] = day
+        self.aware_channel[who] = channel
+
+    def record_purchases(
+        self,
+        buyers: np.ndarray,
+        day: int,
+        first: np.ndarray,
+        acq_channel: np.ndarray,
+        paid: np.ndarray,
+        subsidised: np.ndarray,
+    ) -> None:
+        """Book today's purchases: the first buyers are acquired (day, channel), every buyer's
+        counts, spend and last purchase move."""
+        fb = buyers[first]
+        self.acq_day[fb] = day
+        self.acq_channel[fb] = acq_channel
+        self.purchases[buyers] += 1
+        self.subsidised_purchases[buyers] += subsidised
+        self.spend[buyers] += paid
+        self.last_purchase[buyers] = day
+        self.month_mask[buyers] |= np.uint64(1) << np.uint64(min(day // 30, 63))
 
     # -- derived state ---------------------------------------------------------
     @property
@@ -140,9 +165,6 @@ class Population:
         codes[act & self.partner] = 3
         codes[self.lapsed(day, window)] = 4
         return codes
-
-    def column_names(self) -> list[str]:
-        return ["segment", "community", *TRAITS, *STATE_COLUMNS]
 
 
 STATE_COLUMNS = (
@@ -197,8 +219,5 @@ def draw_population(
             value = np.clip(value, 0.0, 1.0)
         traits[trait] = value
     pop = Population(n=n, segment_names=names, segment=segment, community=community, **traits)
-    seeds = rng.random(n) < cfg.initial_aware
-    pop.aware[seeds] = True
-    pop.aware_day[seeds] = 0
-    pop.aware_channel[seeds] = Channel.SEED
+    pop.make_aware(np.flatnonzero(rng.random(n) < cfg.initial_aware), 0, Channel.SEED)
     return pop

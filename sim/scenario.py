@@ -20,6 +20,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.network_kinds import NETWORK_KINDS
+from sim.shocks import SHOCKS
+
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -116,7 +119,9 @@ class Population(Strict):
 
 
 # --------------------------------------------------------------------------- network
-NetworkKind = Literal["sbm", "small_world", "scale_free", "erdos_renyi", "complete", "ring", "file"]
+# the allowed names come from the registries (one source of truth)
+NetworkKind = Literal[NETWORK_KINDS.names()]  # type: ignore[valid-type]
+ShockKind = Literal[SHOCKS.names()]  # type: ignore[valid-type]
 
 
 class Network(Strict):
@@ -379,7 +384,7 @@ class Behaviour(Strict):
 
 # --------------------------------------------------------------------------- shocks
 class Shock(Strict):
-    kind: Literal["subsidy_end", "competitor_entry", "downturn", "quality_scandal", "leader_exodus"]
+    kind: ShockKind = Field(description="The shock's kind (see sim.shocks.SHOCKS).")
     day: Day
     duration: int | None = Field(None, ge=1, description="Days the shock lasts (None: permanent).")
     magnitude: float = Field(
@@ -622,15 +627,6 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
         data = copy.deepcopy(source)
         return validate_scenario(_merge_base(data, SCENARIO_DIR, ()))
     return validate_scenario(read_scenario_dict(source))
-
-
-def loads_scenario(text: str) -> Scenario:
-    """Parse scenario YAML text (e.g. an upload) with safe loading."""
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError:
-        raise ScenarioError("scenario: not valid YAML") from None
-    return load_scenario(data)
 
 
 def shipped_scenarios() -> dict[str, str]:

@@ -97,7 +97,7 @@ def test_compare_prints_table_and_writes_report(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert "d30_retention" in res.output and "±" in res.output
+    assert "D30 retention" in res.output and "±" in res.output
     assert (tmp_path / "c" / "report.md").is_file()
     assert (tmp_path / "c" / "comparison_active.png").is_file()
     assert len(pd.read_csv(tmp_path / "c" / "kpis_by_seed.csv")) == 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms.groups import GroupBook
+from sim.submodels.groups import GroupBook
 from tests.conftest import graph_from_edges
 
 

@@ -166,19 +166,23 @@ def test_incremental_indices_match_a_full_recount():
     )
     np.testing.assert_array_equal(m.retention.reached, check.reached)
     np.testing.assert_array_equal(m.retention.retained, check.retained)
+    idx = m.index
     kept = {
-        "active": m._active.copy(),
-        "customer": m._customer.copy(),
-        "referable": m._referable.copy(),
-        "unaware": m._unaware.copy(),
+        name: getattr(idx, name).copy() for name in ("active", "customer", "referable", "unaware")
     }
-    counts = (m._n_active, m._n_customers, m._n_partners)
-    unaware_nb = m._active_nb[m._unaware].copy()
+    counts = (idx.n_active, idx.n_customers)
+    unaware_nb = idx.active_nb[idx.unaware].copy()
+    buyers_on = {d: b.copy() for d, b in idx.buyers_on.items()}
     m.resync()
     for name, arr in kept.items():
-        np.testing.assert_array_equal(arr, getattr(m, f"_{name}"), err_msg=name)
-    assert counts == (m._n_active, m._n_customers, m._n_partners)
-    np.testing.assert_array_equal(unaware_nb, m._active_nb[m._unaware])
+        np.testing.assert_array_equal(arr, getattr(idx, name), err_msg=name)
+    assert counts == (idx.n_active, idx.n_customers)
+    np.testing.assert_array_equal(unaware_nb, idx.active_nb[idx.unaware])
+    # buyers still inside the churn window, by their last purchase day
+    for d, b in idx.buyers_on.items():
+        kept_b = buyers_on[d][m.pop.last_purchase[buyers_on[d]] == d]
+        np.testing.assert_array_equal(np.sort(kept_b), np.sort(b), err_msg=f"buyers on {d}")
+    assert m.mechanisms["partner"].n_partners == int(m.pop.partner.sum())
 
 
 def test_editing_a_consumer_view_is_seen_by_the_next_day():
@@ -211,7 +215,7 @@ def test_agent_collection_is_opt_in_sampled_and_changes_nothing():
     assert ids.nunique() == 50 and ids.max() < sampled.n
     last = agents.xs(sampled.steps, level="Step")
     np.testing.assert_array_equal(last["satisfaction"], sampled.pop.satisfaction[last.index])
-    np.testing.assert_array_equal(last["active"], sampled._active[last.index])
+    np.testing.assert_array_equal(last["active"], sampled.index.active[last.index])
     with pytest.raises(UserWarning):
         plain.datacollector.get_agent_vars_dataframe()
     everyone = SocialCommerceModel(sc, seed=4, collect_agents=True)

@@ -20,14 +20,11 @@ from dashboard.core import (
     ExploreState,
     shock_key,
 )
+from sim import levers
 from sim.scenario import Scenario, ScenarioError
 
 PAGE = "explore"
 SHIPPED, UPLOAD = "Shipped scenario", "Upload a scenario file"
-PROB_FORMAT = {
-    "policy.partner.reward_pool_share": (0.001, "%.3f"),
-    "policy.partner.share": (0.005, "%.3f"),
-}
 
 ss = st.session_state
 control_keys = list(core.controls_from_scenario(Scenario()))
@@ -139,14 +136,17 @@ sb.button(
 # --------------------------------------------------------------------------- sidebar: levers
 def lever_widget(lv: core.Lever) -> None:
     key = f"lv:{lv.path}"
-    helptext = lv.help or None
+    helptext = lv.description or None
     if lv.kind == "bool":
         st.toggle(lv.label, key=key, help=helptext)
     elif lv.kind == "choice":
         st.selectbox(lv.label, list(lv.options), key=key, help=helptext)
-    elif lv.kind == "prob":
-        step, fmt = PROB_FORMAT.get(lv.path, (0.01, "%.2f"))
-        st.slider(lv.label, 0.0, 1.0, step=step, format=fmt, key=key, help=helptext)
+    elif lv.kind == "float" and lv.unit == "%" and lv.lo is not None and lv.hi is not None:
+        value = float(ss[key])  # a value outside the offered range widens it (never clamped)
+        step = float(lv.step or 0.01)
+        fmt = "%.3f" if step < 0.01 else "%.2f"
+        lo, hi = min(float(lv.lo), value), max(float(lv.hi), value)
+        st.slider(lv.label, lo, hi, step=step, format=fmt, key=key, help=helptext)
     elif lv.kind == "int":
         st.number_input(lv.label, step=int(lv.step or 1), key=key, help=helptext)
     else:
@@ -159,12 +159,12 @@ for i, group in enumerate(GROUPS):
         for lv in LEVERS:
             if lv.group == group:
                 lever_widget(lv)
-        if group == GROUPS[0]:
+        if group == levers.MARKET:
             st.caption(
                 f"Up to {core.MAX_CONSUMERS:,} consumers here; larger populations run from "
                 "the command line (`symbiosim run`)."
             )
-        if group == GROUPS[2]:
+        if group == levers.GROUP_BUYING:
             st.toggle("Limited subsidy budget", key=f"lv:{BUDGET_ON}")
             if ss[f"lv:{BUDGET_ON}"]:
                 st.number_input(

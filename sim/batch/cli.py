@@ -146,7 +146,7 @@ def print_summary(summary: SweepSummary, console: Any) -> None:
     for _, row in pts.head(MAX_SUMMARY_ROWS).iterrows():
         cells = [str(int(row["point"]))] + [_fmt_value(row[p]) for p in params]
         cells.append(str(int(row["n_ok"])))
-        cells += [_fmt_ci(row[f"{k}_mean"], row[f"{k}_ci95"]) for k in summary.summary_kpis]
+        cells += [_fmt_ci(row[f"{k}_mean"], row[f"{k}_ci95"], k) for k in summary.summary_kpis]
         table.add_row(*cells)
     console.print(table)
     if len(pts) > MAX_SUMMARY_ROWS:
@@ -162,10 +162,11 @@ def _fmt_value(v: Any) -> str:
     return str(v)
 
 
-def _fmt_ci(mean: float, ci: float) -> str:
-    from sim.compare import _fmt
+def _fmt_ci(mean: float, ci: float, key: str = "") -> str:
+    from sim.kpis import KPIS, format_ci, kpi
 
-    return _fmt(float(mean), float(ci))
+    unit = kpi(key).unit if key in KPIS or key.startswith("resilience_") else "ratio"
+    return format_ci(float(mean), float(ci), unit)
 
 
 def analyze_cmd(

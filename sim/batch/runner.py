@@ -19,11 +19,12 @@ from sim.batch.backends import make_backend
 from sim.batch.plan import PlannedRun, build_plan
 from sim.batch.spec import SweepSpec, load_spec
 from sim.batch.storage import ResultsWriter, load_runs, read_sweep
+from sim.kpis import cards
 
 if TYPE_CHECKING:
     import pandas as pd
 
-DEFAULT_SUMMARY_KPIS = ("d90_retention", "ltv_cac", "platform_profit", "final_active")
+DEFAULT_SUMMARY_KPIS = cards()
 
 
 @dataclass

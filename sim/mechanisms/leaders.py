@@ -1,58 +1,150 @@
-"""Community leaders (团长/KOC): effort follows income against an outside wage.
+"""团长 community leaders: neighbourhood orders, broadcasts, commissions, operator mode.
 
-Each community has one leader. A working leader's effort e = clip(I_30 / w, 0.1, 1),
-where I_30 is the leader's 30-day average daily income (commissions) and w the
-outside wage. Effort scales the leader's broadcast reach and the convenience of
-ordering through them. A leader whose I_30 stays below w/2 for ``quit_patience``
-consecutive days quits (after a 30-day grace period), and so does a share of
-leaders in a leader-exodus shock. A community without a leader has no leader channel.
+Each community has one leader (:class:`sim.leaders.LeaderBook`: effort follows income
+against an outside wage; a leader quits when income stays too low). While the policy runs:
+
+* a working leader's broadcast adds ``broadcast_reach x effort`` to the awareness hazard of
+  the unaware in its community (channel: leader);
+* the *leader order* option: list price less a brand-funded discount, plus a convenience
+  utility scaled by effort (and, in operator mode, by the consumer's attachment: the leader
+  runs the community as its operator);
+* the leader earns ``commission`` of the orders through them and, in operator mode, the
+  platform pays them ``operator_share`` of their community's platform GMV;
+* an order through one's leader is a relational act (worth two in operator mode).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim._fast import clip, full
+from sim.columns import column
+from sim.day import LEADER, NO_TERMS, Acts, Books, Choices, Menu, Orders, Sale, Terms, Today
+from sim.levers import LEADERS, Lever
+from sim.mechanisms.base import Mechanism, register
+from sim.population import Channel
+
+_LEADER_CHANNEL = int(Channel.LEADER)
+
+for _c in (
+    ("leader_orders", "count", "Purchases through the community leader today."),
+    ("active_leaders", "count", "Leaders still working."),
+    ("leader_income", "yuan", "Mean 30-day average daily income of working leaders."),
+):
+    column(*_c)
 
 
-class LeaderBook:
-    GRACE_DAYS = 30
+@register
+class Leaders(Mechanism):
+    name = "leaders"
+    order = 20
+    section = "policy.leaders"
+    label = "团长 community leaders"
+    summary = (
+        "Leaders broadcast to their community, take neighbourhood orders for a commission; in "
+        "operator mode the platform pays them a share of their community's GMV."
+    )
+    levers = (
+        Lever(
+            "policy.leaders.enabled",
+            "Community leaders on",
+            LEADERS,
+            "bool",
+            moves="leader orders, leader broadcasts",
+        ),
+        Lever(
+            "policy.leaders.commission",
+            "Leader commission",
+            LEADERS,
+            "float",
+            0.0,
+            0.3,
+            0.01,
+            unit="%",
+            moves="leader income and effort, leaders who stay",
+        ),
+        Lever(
+            "policy.leaders.operator_mode",
+            "Leaders as community operators",
+            LEADERS,
+            "bool",
+            moves="leader income, attachment through leader orders",
+        ),
+    )
 
-    def __init__(self, nodes: np.ndarray, wage: float) -> None:
-        n = len(nodes)
-        self.node = np.asarray(nodes, np.int64)
-        self.active = np.ones(n, bool)
-        self.effort = full(n, 0.6)
-        self.income_30 = full(n, wage * 0.6)
-        self.income_total = np.zeros(n)
-        self.income_today = np.zeros(n)
-        self.low_days = np.zeros(n, np.int64)
-        self.quit_day = full(n, -1, np.int64)
+    def __init__(self, model) -> None:  # noqa: ANN001
+        super().__init__(model)
+        self.leaders = model.leaders
+        self.on = False
+        self._via: np.ndarray = np.zeros(0, np.int64)
 
-    @property
-    def n(self) -> int:
-        return len(self.node)
+    def start_day(self, today: Today) -> None:
+        self.on = self.cfg.on(today.day)
 
-    def pay(self, community: np.ndarray, amount: np.ndarray) -> None:
-        self.income_today += np.bincount(community, weights=amount, minlength=self.n)
+    def awareness_terms(self, today: Today, unaware: np.ndarray) -> list[tuple[np.ndarray, int]]:
+        if not self.on:
+            return []
+        reach = self.cfg.broadcast_reach * self.leaders.effort
+        return [(reach[self.model.pop.community[unaware]], _LEADER_CHANNEL)]
 
-    def end_of_day(self, day: int, wage: float, patience: int) -> None:
-        inc = self.income_today
-        self.income_total += inc
-        self.income_30 += (inc - self.income_30) / 30.0
-        self.effort = np.where(self.active, clip(self.income_30 / max(wage, 1e-9), 0.1, 1.0), 0.0)
-        low = self.active & (self.income_30 < wage / 2)
-        self.low_days = np.where(low, self.low_days + 1, 0)
-        if day >= self.GRACE_DAYS:
-            leaving = self.active & (self.low_days >= patience)
-            if leaving.any():
-                self.quit(day, leaving)
-        self.income_today = np.zeros(self.n)
+    def price_terms(
+        self,
+        today: Today,
+        option: int,
+        consumers: np.ndarray,
+        first: np.ndarray,
+        list_value: np.ndarray | None = None,
+    ) -> Terms:
+        return Terms(brand=self.cfg.discount) if option == LEADER and self.on else NO_TERMS
 
-    def quit(self, day: int, mask: np.ndarray) -> None:
-        self.active &= ~mask
-        self.effort[mask] = 0.0
-        self.quit_day[mask] = day
+    def offer(self, today: Today, menu: Menu) -> None:
+        if not self.on:
+            return
+        beh = self.model.scenario.behaviour
+        comm = self.model.pop.community[menu.need]
+        bonus = beh.leader_convenience * self.leaders.effort[comm]
+        if self.cfg.operator_mode:
+            bonus = bonus + beh.attachment_weight * 0.5 * menu.attachment
+        menu.offer(LEADER, np.where(self.leaders.active[comm], bonus, -np.inf))
 
-    def exodus(self, day: int, share: float, rng: np.random.Generator) -> None:
-        self.quit(day, self.active & (rng.random(self.n) < share))
+    def fill(self, today: Today, choices: Choices, orders: list[Orders]) -> None:
+        if self.on:
+            buyers = choices.chose(LEADER)
+            m = len(buyers)
+            none = np.full(m, -1, np.int8)
+            orders.append(Orders(buyers, np.full(m, LEADER, np.int8), none, np.full(m, -1)))
+
+    def split(self, today: Today, sale: Sale) -> None:
+        sale.leader_commission = np.where(sale.by(LEADER), self.cfg.commission * sale.paid, 0.0)
+
+    def book(self, today: Today, sale: Sale, books: Books) -> None:
+        self._via = sale.buyers[sale.by(LEADER)] if len(sale) else np.zeros(0, np.int64)
+        if not self.on:
+            return
+        community = self.model.pop.community
+        is_leader = sale.by(LEADER)
+        self.leaders.pay(community[self._via], sale.leader_commission[is_leader])
+        if self.cfg.operator_mode:
+            comm_b = community[sale.buyers]
+            fee = np.where(self.leaders.active[comm_b], self.cfg.operator_share * sale.paid, 0.0)
+            self.leaders.pay(comm_b, fee)
+            books.charge(sale.buyers, fee, acquisition=False)
+            books.flows["operator_fees"] += float(fee.sum())
+
+    def acts(self, today: Today, sale: Sale, books: Books, acts: Acts) -> None:
+        acts.add(self._via, 2.0 if self.cfg.operator_mode else 1.0)
+
+    def end_day(self, today: Today, sale: Sale) -> None:
+        if self.on:
+            self.leaders.end_of_day(today.day, self.cfg.outside_wage, self.cfg.quit_patience)
+        active = self.leaders.active
+        today.row.update(
+            leader_orders=len(self._via),
+            active_leaders=int(np.count_nonzero(active)),
+            leader_income=float(self.leaders.income_30[active].mean()) if active.any() else 0.0,
+        )
+
+    def kpis(self, daily) -> dict[str, float]:  # noqa: ANN001
+        return {
+            "leader_income": float(self.leaders.income_total.sum()),
+            "active_leaders_end": int(self.leaders.active.sum()),
+        }

@@ -97,7 +97,7 @@ def test_explore_shock_controls_add_a_marked_shock(
     assert "Resilience: competitor entry (day 100)" in metrics(at)
     active = at.get("vega_lite_chart")[0]
     labels = {v for df in chart_data(active) if "shock" in df for v in df["shock"]}
-    assert labels == {"subsidy end", "competitor entry"}  # both shocks are marked
+    assert labels == {"Subsidy end", "Competitor entry"}  # both shocks are marked
 
 
 def test_explore_unrelated_widgets_recompute_nothing(

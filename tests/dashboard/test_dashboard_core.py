@@ -111,7 +111,7 @@ def test_bad_lever_value_names_the_field() -> None:
 
 
 def test_every_lever_has_help_from_the_schema() -> None:
-    described = [lv.path for lv in core.LEVERS if lv.help]
+    described = [lv.path for lv in core.LEVERS if lv.description]
     assert "policy.partner.share" in described
     assert len(described) >= len(core.LEVERS) - 6  # the on/off switches need none
 

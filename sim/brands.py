@@ -4,8 +4,8 @@
   c_b = s_c L (0.55 + 0.75 q_b); at q = 0.6 these are L and s_c L.
 * Quality erosion: when the discount a brand funds itself exceeds its margin
   cushion, it cuts quality by ``erosion_rate`` a day (price pressure → quality drift).
-* Co-creation: consumer feedback raises quality by ``rate`` per day per 1% of the
-  brand's buyers leaving feedback.
+* Feedback: mechanisms may raise quality (co-creation: ``rate`` per day per 1% of the
+  brand's buyers leaving feedback; see :mod:`sim.mechanisms.cocreation`).
 * Exit: a brand leaves after ``exit_patience`` consecutive days of negative
   30-day profit (only once it has sold something).
 """
@@ -55,10 +55,10 @@ class BrandBook:
         receipts: np.ndarray,
         brand_funded: np.ndarray,
         list_value: np.ndarray,
-        feedback: np.ndarray,
-        cocreation_rate: float,
+        quality_gain: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Book a day's sales; update quality and exits. Returns profit per brand today."""
+        """Book a day's sales; update quality (erosion, then any feedback gain) and exits.
+        Returns profit per brand today."""
         n = self.n
         units = np.bincount(brand, minlength=n)
         revenue = np.bincount(brand, weights=receipts, minlength=n)
@@ -77,12 +77,8 @@ class BrandBook:
         eroding = funded_rate > self.cfg.margin_cushion
         if eroding.any():
             self.quality[eroding] -= self.cfg.erosion_rate
-        # co-creation: feedback improves quality
-        if cocreation_rate > 0:
-            fb = np.bincount(brand, weights=feedback, minlength=n)
-            share_pct = np.zeros(n)
-            np.divide(100.0 * fb, units, out=share_pct, where=units > 0)
-            self.quality += cocreation_rate * share_pct
+        if quality_gain is not None:
+            self.quality += quality_gain
         clip(self.quality, 0.05, 1.0, out=self.quality)
         # exit after sustained losses
         losing = self.active & self.has_sold & (self.profit_30 < 0)

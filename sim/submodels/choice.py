@@ -45,33 +45,31 @@ def logit_shares(utility: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def channel_utilities(
+def option_utilities(
     *,
     base: np.ndarray,
     price_sensitivity: np.ndarray,
-    solo_price: np.ndarray,
-    group_price: np.ndarray | None,
-    leader_price: np.ndarray | None,
-    group_hassle: float,
-    leader_bonus: np.ndarray | None,
+    prices: list[np.ndarray | float | None],
+    extras: list[np.ndarray | None],
     outside: np.ndarray,
     reference_price: np.ndarray | None = None,
     loss_aversion: float = 0.0,
 ) -> np.ndarray:
-    """Utility matrix (consumers x Option). Prices are shares of list price."""
+    """Utility matrix (consumers x Option).
+
+    ``prices[j]``: option j's price as a share of list (None: not offered); ``extras[j]``:
+    the utility mechanisms add to it (None: not offered; -inf where unavailable to a
+    consumer). The outside option's utility is given whole.
+    """
     n = len(base)
     ref = np.ones(n) if reference_price is None else reference_price
-
-    def felt(price: np.ndarray) -> np.ndarray:
-        return price_sensitivity * (price + loss_aversion * np.maximum(0.0, price - ref))
-
     u = full((n, _N_OPTIONS), UNAVAILABLE)
-    u[:, _SOLO] = base - felt(solo_price)
-    if group_price is not None:
-        u[:, _GROUP] = base - felt(group_price) - group_hassle
-    if leader_price is not None and leader_bonus is not None:
-        avail = np.isfinite(leader_bonus)
-        u[avail, _LEADER] = (base - felt(leader_price) + leader_bonus)[avail]
+    for j in (_SOLO, _GROUP, _LEADER):
+        price, extra = prices[j], extras[j]
+        if price is None or extra is None:
+            continue
+        felt = price_sensitivity * (price + loss_aversion * np.maximum(0.0, price - ref))
+        u[:, j] = base - felt + extra
     u[:, _OUTSIDE] = outside
     return u
 

@@ -30,6 +30,7 @@ class GroupOutcome:
     """What happened to groups today."""
 
     succeeded: np.ndarray  # consumers whose group completed today (buy at the group price)
+    succeeded_group: np.ndarray  # the stable id of each succeeded consumer's group
     failed: np.ndarray  # consumers whose group expired unfilled today
     invited_joiners: np.ndarray  # consumers who joined because they were invited
     inviters: np.ndarray  # the initiator who invited each invited joiner
@@ -47,6 +48,7 @@ class GroupBook:
     window: int
     initiator: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     opened: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ident: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # stable group ids
     size: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     member: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     member_group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -55,18 +57,11 @@ class GroupBook:
         self.pending = full(self.n, -1, np.int64)
         self._group_of_initiator = full(self.n, -1, np.int64)
         self._has_slot = np.zeros(self.n, bool)  # scratch mask, all False between calls
+        self.n_opened = 0  # groups ever opened: the next group's stable id
 
     @property
     def open_groups(self) -> int:
         return len(self.initiator)
-
-    def _add_members(self, consumers: np.ndarray, groups: np.ndarray) -> None:
-        if len(consumers) == 0:
-            return
-        self.member = np.concatenate([self.member, consumers])
-        self.member_group = np.concatenate([self.member_group, groups])
-        self.pending[consumers] = groups
-        self.size += np.bincount(groups, minlength=len(self.size))
 
     def step(
         self,
@@ -113,6 +108,10 @@ class GroupBook:
         if n_new:
             self.initiator = np.concatenate([self.initiator, starters])
             self.opened = np.concatenate([self.opened, full(n_new, day)])
+            self.ident = np.concatenate(
+                [self.ident, np.arange(self.n_opened, self.n_opened + n_new, dtype=np.int64)]
+            )
+            self.n_opened += n_new
             size = np.concatenate([size, np.ones(n_new, np.int64)])
             self._group_of_initiator[starters] = new_ids
             self.pending[starters] = new_ids
@@ -143,7 +142,7 @@ class GroupBook:
         self.size = size
         # 4. resolve
         n_succeeded = n_failed = 0
-        succeeded = failed = _EMPTY
+        succeeded = succeeded_group = failed = _EMPTY
         if len(size):
             success = size >= k
             expired = ~success & (day - self.opened + 1 >= self.window)
@@ -153,12 +152,15 @@ class GroupBook:
             if n_succeeded or n_failed:
                 mg = self.member_group
                 if n_succeeded:
-                    succeeded = self.member[success[mg]]
+                    in_success = success[mg]
+                    succeeded = self.member[in_success]
+                    succeeded_group = self.ident[mg[in_success]]
                 if n_failed:
                     failed = self.member[expired[mg]]
                 self._compact(done)
         return GroupOutcome(
             succeeded=succeeded,
+            succeeded_group=succeeded_group,
             failed=failed,
             invited_joiners=invited,
             inviters=inviters,
@@ -175,6 +177,7 @@ class GroupBook:
         remap = np.cumsum(keep) - 1
         self.initiator = self.initiator[keep]
         self.opened = self.opened[keep]
+        self.ident = self.ident[keep]
         self.size = self.size[keep]
         self.member = self.member[~m_done]
         self.member_group = remap[self.member_group[~m_done]]

@@ -17,20 +17,6 @@ from sim._fast import clip
 
 def update_attachment(
     attachment: np.ndarray,
-    relational_acts: np.ndarray,
-    rewarded: np.ndarray,
-    *,
-    decay: float,
-    gain_relational: float,
-    gain_reward: float,
-) -> None:
-    attachment *= 1.0 - decay
-    attachment += gain_relational * relational_acts + gain_reward * rewarded
-    clip(attachment, 0.0, 1.0, out=attachment)
-
-
-def update_attachment_sparse(
-    attachment: np.ndarray,
     act_nodes: np.ndarray,
     act_weights: np.ndarray,
     rewarded: np.ndarray,
@@ -40,13 +26,14 @@ def update_attachment_sparse(
     gain_reward: float,
     clip_all: bool = False,
 ) -> None:
-    """:func:`update_attachment` with the acts and rewards given as lists of consumers.
+    """Decay everyone's attachment, then add the day's acts and rewards.
 
     ``act_nodes``/``act_weights``: one entry per relational act (a consumer may repeat);
     ``rewarded``: distinct consumers who received a reward. Decay is one pass over the
     population; the gains and the clip touch only the consumers who acted or earned.
-    Bit-identical to the dense form: acts are small integers (exact in any order), an
-    untouched consumer gains exactly 0 and already lies in [0, 1] (unless ``clip_all``).
+    Acts are small integers (their sums are exact in any order); an untouched consumer gains
+    exactly 0 and already lies in [0, 1], so only touched consumers are clipped (unless
+    ``clip_all``, after a user edit).
     """
     attachment *= 1.0 - decay
     keys = np.concatenate([np.asarray(act_nodes, np.int64), np.asarray(rewarded, np.int64)])

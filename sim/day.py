@@ -1,0 +1,168 @@
+"""The day's data flow: one typed result per stage of :meth:`SocialCommerceModel.step`.
+
+Each stage reads the results of the stages before it and returns its own; mechanisms read
+and extend them through their hooks (:mod:`sim.mechanisms.base`). Arrays hold one entry
+per consumer of the stage (the consumers with a need, today's buyers...), in a fixed
+order, because that order is the order of later random draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from sim.columns import DailyRow
+from sim.population import Option
+from sim.shocks import Conditions
+
+EMPTY = np.zeros(0, np.int64)
+SOLO, GROUP, LEADER, OUTSIDE = (int(o) for o in Option)
+N_OPTIONS = len(Option)
+
+
+class Terms(NamedTuple):
+    """Discounts on one option, as shares of list price, by who funds them: the platform
+    (a subsidy), the brand, or the consumer's own points (redeemed, platform-paid)."""
+
+    platform: Any = 0.0
+    brand: Any = 0.0
+    points: Any = 0.0
+
+
+NO_TERMS = Terms()
+
+
+@dataclass
+class Today:
+    """1-2. Start of day: the market conditions after shocks, brands' prices and quality."""
+
+    day: int
+    conditions: Conditions
+    list_price: np.ndarray  # per brand, yuan
+    q_expected: float  # mean quality of active brands (what consumers expect)
+    row: DailyRow  # the daily series' row, filled by the stages
+
+
+@dataclass
+class Awareness:
+    """3. Exposure: who learned of the platform today, and who is still unaware."""
+
+    newly_aware: np.ndarray
+    channel: np.ndarray
+    unaware: np.ndarray  # still unaware after the draw (ascending ids)
+
+
+@dataclass
+class Menu:
+    """5. What the platform offers each consumer with a need, before the logit draw.
+
+    Prices come from the mechanisms' :meth:`Mechanism.price_terms` (the purchase prices
+    today's buyers with the same terms). ``extra``: per option, utility added by mechanisms
+    (None: the option is not offered).
+    """
+
+    need: np.ndarray
+    first: np.ndarray  # has never bought
+    price_sensitivity: np.ndarray  # today's, after shocks
+    attachment: np.ndarray
+    base: np.ndarray  # utility shared by every platform option
+    outside: np.ndarray  # utility of the outside option
+    extra: list[np.ndarray | None] = field(default_factory=lambda: [None] * N_OPTIONS)
+
+    def offer(self, option: int, utility: np.ndarray | float = 0.0) -> None:
+        """Offer ``option`` (adds ``utility`` to it; -inf where it is unavailable)."""
+        cur = self.extra[option]
+        if cur is None:
+            self.extra[option] = np.zeros(len(self.need)) + utility
+        else:
+            cur += utility
+
+
+@dataclass
+class Choices:
+    """5. The option each consumer with a need chose (indices into :class:`Option`)."""
+
+    need: np.ndarray
+    choice: np.ndarray
+
+    def chose(self, option: int) -> np.ndarray:
+        return self.need[self.choice == option]
+
+
+@dataclass
+class Orders:
+    """6. Who buys today and through which option, in the order solo, group, leader."""
+
+    buyers: np.ndarray
+    option: np.ndarray  # per buyer
+    acquired_via: np.ndarray  # per buyer: acquisition channel to credit on a first purchase, or -1
+    group: np.ndarray  # per buyer: 拼团 group id, or -1
+
+    @classmethod
+    def empty(cls) -> Orders:
+        return cls(EMPTY, np.zeros(0, np.int8), np.zeros(0, np.int8), EMPTY)
+
+
+@dataclass
+class Sale:
+    """7. Today's purchases: brand, price and who funds what (per buyer, yuan unless noted)."""
+
+    buyers: np.ndarray
+    option: np.ndarray
+    first: np.ndarray
+    brand: np.ndarray
+    list_value: np.ndarray
+    platform_disc: np.ndarray  # share of list price funded by the platform
+    brand_disc: np.ndarray  # share of list price funded by the brand
+    points_disc: np.ndarray  # share of list price paid with the consumer's points
+    paid: np.ndarray  # what the consumer pays
+    subsidy: np.ndarray  # what the platform pays towards the price
+    redeemed: np.ndarray  # what the consumer's points pay (the platform funds them)
+    group: np.ndarray
+    commission: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    leader_commission: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    brand_receipt: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    experience: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    posted_positive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    posted_negative: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    def __len__(self) -> int:
+        return len(self.buyers)
+
+    def by(self, option: int) -> np.ndarray:
+        """Mask over the buyers: bought through ``option``."""
+        return self.option == option
+
+
+@dataclass
+class Books:
+    """8. The day's money: per-purchase costs charged to buyers and the flows' totals."""
+
+    flows: dict[str, float]  # one entry per registered flow (sim.accounts.FLOWS)
+    to_contribution: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    to_acquisition: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    earners: np.ndarray = field(default_factory=lambda: EMPTY)  # consumers paid rewards today
+
+    def charge(self, consumers: np.ndarray, amount: np.ndarray, acquisition: bool) -> None:
+        """Charge a platform cost to the consumers it was spent on: to their acquisition cost
+        (CAC) or against their contribution (LTV)."""
+        if len(consumers):
+            (self.to_acquisition if acquisition else self.to_contribution).append(
+                (consumers, amount)
+            )
+
+
+@dataclass
+class Acts:
+    """9. Relational acts of the day (participation that builds attachment)."""
+
+    nodes: list[np.ndarray] = field(default_factory=list)
+    weights: list[np.ndarray] = field(default_factory=list)
+    feedback: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per buyer, 0/1
+
+    def add(self, nodes: np.ndarray, weight: float = 1.0) -> None:
+        if len(nodes):
+            self.nodes.append(np.asarray(nodes, np.int64))
+            self.weights.append(np.full(len(nodes), float(weight)))

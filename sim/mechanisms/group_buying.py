@@ -1,0 +1,231 @@
+"""拼团 group buying: a group of k buyers unlocks a discount, partly paid by the platform.
+
+The policy of subsidy-driven group buying (Pinduoduo; neighbourhood co-purchase when the
+platform funds nothing). What it does in the day:
+
+* offers the *group* option: price list x (1 - discount), of which ``subsidy_share`` is
+  paid by the platform while subsidies run and the rest by the brand, less a hassle
+  utility (waiting for the group);
+* while subsidies run, a new-user coupon (platform-funded) on every first purchase;
+* forms groups among neighbours, with invite-to-unlock (:mod:`sim.submodels.groups`);
+  a group that fails disappoints its members (satisfaction and trust fall);
+* keeps the subsidy budget: when it runs out mid-day, later buyers pay the unsubsidised
+  price (subsidies stop for good; ``subsidy_exhausted_day`` records when).
+
+Subsidies stop with the mechanism's window, a ``subsidy_end`` shock or an exhausted budget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim._fast import clip
+from sim.columns import column
+from sim.day import GROUP, NO_TERMS, Choices, Menu, Orders, Sale, Terms, Today
+from sim.levers import GROUP_BUYING, Lever
+from sim.mechanisms.base import Mechanism, register
+from sim.population import Channel
+from sim.submodels.groups import GroupBook
+
+_INVITE = int(Channel.INVITE)
+
+for _c in (
+    ("group_orders", "count", "Purchases at the group price (groups that filled today)."),
+    ("groups_opened", "count", "拼团 groups opened today."),
+    ("groups_succeeded", "count", "Groups that reached k members today."),
+    ("groups_failed", "count", "Groups that expired unfilled today."),
+    ("group_success_rate", "share", "Succeeded over decided groups today (NaN: none decided)."),
+    ("invites_accepted", "count", "Invited neighbours who joined a group today."),
+    ("pending_group", "count", "Consumers waiting in an open group at the end of the day."),
+    ("subsidy_on", "flag", "1 while platform subsidies run."),
+):
+    column(*_c)
+
+
+@register
+class GroupBuying(Mechanism):
+    name = "group_buying"
+    order = 10
+    section = "policy.group_buying"
+    label = "拼团 group buying"
+    summary = (
+        "Groups of k neighbours unlock a discount (platform- or brand-funded); invite-to-unlock; "
+        "new-user coupons; a subsidy budget."
+    )
+    levers = (
+        Lever(
+            "policy.group_buying.enabled",
+            "Group buying on",
+            GROUP_BUYING,
+            "bool",
+            moves="group orders",
+        ),
+        Lever(
+            "policy.group_buying.discount",
+            "Group discount (depth)",
+            GROUP_BUYING,
+            "float",
+            0.0,
+            0.6,
+            0.01,
+            unit="%",
+            moves="group orders, acquisitions (price hunters)",
+        ),
+        Lever(
+            "policy.group_buying.subsidy_share",
+            "Platform-funded share",
+            GROUP_BUYING,
+            "float",
+            0.0,
+            1.0,
+            0.05,
+            unit="%",
+            moves="brand quality (brands fund the rest), platform cost",
+        ),
+        Lever(
+            "policy.group_buying.new_user_coupon",
+            "New-user coupon",
+            GROUP_BUYING,
+            "float",
+            0.0,
+            0.5,
+            0.01,
+            unit="%",
+            moves="first purchases (acquisitions)",
+        ),
+        Lever(
+            "policy.group_buying.invite_join_prob",
+            "Invitation acceptance",
+            GROUP_BUYING,
+            "float",
+            0.0,
+            1.0,
+            0.01,
+            unit="%",
+            moves="invitations accepted, group success",
+        ),
+    )
+
+    def __init__(self, model) -> None:  # noqa: ANN001 - the model (cycle-free typing)
+        super().__init__(model)
+        cfg = self.cfg
+        self.groups = GroupBook(model.n, cfg.group_size, cfg.window_days)
+        self.budget_left = np.inf if cfg.budget is None else float(cfg.budget)
+        self.exhausted_day: int | None = None
+        self.on = False
+        self.subsidy_on = False
+        self._invite_prob: tuple[float, np.ndarray] | None = None
+        self._outcome = None
+
+    # ---------------------------------------------------------------- stage 1
+    def start_day(self, today: Today) -> None:
+        self.on = self.cfg.on(today.day)
+        if not self.on and self.groups.open_groups:
+            self.groups.cancel_all()
+        self.subsidy_on = (
+            self.on and not today.conditions.subsidy_withdrawn and self.budget_left > 0
+        )
+
+    # ---------------------------------------------------------------- stages 4-6
+    def waiting(self, today: Today) -> np.ndarray | None:
+        return self.groups.member if len(self.groups.member) else None
+
+    def price_terms(
+        self,
+        today: Today,
+        option: int,
+        consumers: np.ndarray,
+        first: np.ndarray,
+        list_value: np.ndarray | None = None,
+    ) -> Terms:
+        cfg = self.cfg
+        coupon = cfg.new_user_coupon * first if self.subsidy_on else 0.0
+        if option != GROUP:
+            return Terms(platform=coupon)
+        if not self.on:
+            return NO_TERMS
+        platform = cfg.discount * cfg.subsidy_share + coupon if self.subsidy_on else 0.0
+        return Terms(platform, cfg.discount * (1.0 - cfg.subsidy_share))
+
+    def offer(self, today: Today, menu: Menu) -> None:
+        if self.on:
+            menu.offer(GROUP, -self.model.scenario.behaviour.group_hassle)
+
+    def fill(self, today: Today, choices: Choices, orders: list[Orders]) -> None:
+        if not self.on:
+            return
+        model, cfg, beh, row = self.model, self.cfg, self.model.scenario.behaviour, today.row
+        pop, need = model.pop, choices.need
+        busy = model.scratch_mask
+        busy[need] = True  # consumers with a need today are not free to be invited
+        out = self.groups.step(
+            today.day,
+            choices.chose(GROUP),
+            model.nb,
+            self.rng,
+            invite=cfg.invite_to_unlock,
+            invite_prob=self._invite_probability(cfg.invite_join_prob),
+            busy=busy,
+        )
+        busy[need] = False
+        invited = out.invited_joiners
+        if len(invited):
+            newly = invited[~pop.aware[invited]]
+            pop.make_aware(newly, today.day, _INVITE)
+            row["newly_aware"] += len(newly)
+        row["invites_accepted"] = len(invited)
+        row["groups_opened"] = out.groups_opened
+        row["groups_succeeded"] = out.groups_succeeded
+        row["groups_failed"] = out.groups_failed
+        if len(out.failed):
+            pop.satisfaction[out.failed] -= beh.group_fail_penalty
+            pop.trust[out.failed] = clip(
+                pop.trust[out.failed] - beh.trust_rate * beh.group_fail_penalty, 0, 1
+            )
+        buyers = out.succeeded
+        via = np.full(len(buyers), -1, np.int8)
+        if len(invited) and len(buyers):
+            mark = model.scratch_mask
+            mark[invited] = True
+            via[mark[buyers]] = _INVITE  # invited today: the invitation acquired them
+            mark[invited] = False
+        orders.append(
+            Orders(buyers, np.full(len(buyers), GROUP, np.int8), via, out.succeeded_group)
+        )
+
+    def _invite_probability(self, p: float) -> np.ndarray:
+        if self._invite_prob is None or self._invite_prob[0] != p:
+            prob = clip(p * self.model.pop.social_susceptibility, 0, 1)
+            self._invite_prob = (p, prob)
+        return self._invite_prob[1]
+
+    # ---------------------------------------------------------------- stage 7
+    def finance(self, today: Today, sale: Sale) -> None:
+        """The budget: subsidise today's purchases in order until it is gone."""
+        if not self.subsidy_on or not np.isfinite(self.budget_left):
+            return
+        subsidy = sale.subsidy
+        spent = float(subsidy.sum())
+        if spent > self.budget_left:
+            cum = np.cumsum(subsidy)
+            over = cum > self.budget_left
+            cut = over.nonzero()[0][0]
+            subsidy[cut] = self.budget_left - (cum[cut - 1] if cut else 0.0)
+            subsidy[cut + 1 :] = 0.0
+            sale.paid = sale.list_value * (1.0 - sale.brand_disc - sale.points_disc) - subsidy
+        self.budget_left -= float(subsidy.sum())
+        if self.budget_left <= 1e-9 and self.exhausted_day is None:
+            self.exhausted_day = today.day
+
+    # ---------------------------------------------------------------- stage 11
+    def end_day(self, today: Today, sale: Sale) -> None:
+        row = today.row
+        row["group_orders"] = int(np.count_nonzero(sale.by(GROUP))) if len(sale) else 0
+        row["pending_group"] = len(self.groups.member)
+        row["subsidy_on"] = float(self.subsidy_on)
+        decided = row["groups_succeeded"] + row["groups_failed"]
+        row["group_success_rate"] = row["groups_succeeded"] / decided if decided else float("nan")
+
+    def kpis(self, daily) -> dict[str, float]:  # noqa: ANN001 - a DataFrame
+        s, f = daily["groups_succeeded"].sum(), daily["groups_failed"].sum()
+        return {"group_success_rate": float(s / (s + f)) if s + f else float("nan")}
