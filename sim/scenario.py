@@ -329,6 +329,26 @@ class Ledger(Strict):
     )
 
 
+class Loyalty(Window):
+    """积分 loyalty points: earned on spending, redeemed as a discount on later purchases."""
+
+    points_per_yuan: NonNeg = Field(
+        1.0, description="Points earned per yuan paid (1 point per yuan is common; illustrative)."
+    )
+    point_value: NonNeg = Field(
+        0.01, description="Yuan a point is worth when redeemed (100 points = 1 yuan; illustrative)."
+    )
+    min_redeem: NonNeg = Field(100.0, description="Points a consumer needs before redeeming any.")
+    max_redeem_share: Prob = Field(
+        0.2, description="Largest share of a purchase's list price that points may pay."
+    )
+    expiry_days: int = Field(
+        365,
+        ge=1,
+        description="Points expire after this many days without a purchase (breakage).",
+    )
+
+
 class Policy(Strict):
     name: str = "none"
     group_buying: GroupBuying = Field(default_factory=GroupBuying)
@@ -336,6 +356,7 @@ class Policy(Strict):
     partner: Partner = Field(default_factory=Partner)
     cocreation: CoCreation = Field(default_factory=CoCreation)
     ledger: Ledger = Field(default_factory=Ledger)
+    loyalty: Loyalty = Field(default_factory=Loyalty)
 
 
 # --------------------------------------------------------------------------- behaviour

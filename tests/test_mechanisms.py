@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.accounts import FLOWS
+from sim.accounts import FLOWS, platform_net, pot_balance
 from sim.columns import COLUMNS
 from sim.day import GROUP, LEADER, SOLO, Books, Sale
 from sim.kpis import KPIS, kpi
@@ -49,6 +49,94 @@ def start(model: SocialCommerceModel, day: int = 0):
     """Run the start of ``day`` (shocks, switches) and return the day's Today."""
     model.day = day
     return model._start_day()
+
+
+# --------------------------------------------------------------------------- loyalty points
+def test_loyalty_redeems_only_above_the_threshold_and_caps_the_share():
+    """100 points = 1 yuan, at least 100 points, at most 20% of the list price.
+    Consumer 1 holds 50 points (below the threshold): nothing. Consumer 2 holds 1,000
+    points = 10 yuan on a 100-yuan item: 10%. Consumer 3 holds 5,000 = 50 yuan: capped at 20%."""
+    m = model_of("loyalty_points")
+    loyalty = m.mechanisms["loyalty"]
+    today = start(m)
+    loyalty.balance[[1, 2, 3]] = [50.0, 1000.0, 5000.0]
+    who = np.array([1, 2, 3])
+    t = loyalty.price_terms(today, SOLO, who, np.zeros(3, bool), np.full(3, 100.0))
+    np.testing.assert_allclose(t.points, [0.0, 0.10, 0.20])
+    assert t.platform == 0.0 and t.brand == 0.0
+
+
+def test_loyalty_points_are_a_switching_cost_in_the_choice():
+    """Before the brand is chosen, points are priced against the mean list price of active
+    brands: the platform's options get cheaper for a consumer holding points."""
+    m = model_of("loyalty_points")
+    loyalty = m.mechanisms["loyalty"]
+    today = start(m)
+    loyalty.balance[4] = 1000.0
+    t = loyalty.price_terms(today, GROUP, np.array([4]), np.zeros(1, bool))
+    mean_lp = today.list_price[m.brands.active].mean()
+    assert t.points[0] == pytest.approx(min(0.2, 10.0 / mean_lp))
+
+
+def test_loyalty_books_earning_spending_and_the_cost():
+    """A buyer pays 80 yuan and redeems 20 yuan (2,000 points): earns 80 points, spends 2,000;
+    the platform's flow ``points_redeemed`` is 20 yuan, charged to the buyer's contribution."""
+    m = model_of("loyalty_points")
+    loyalty = m.mechanisms["loyalty"]
+    today = start(m)
+    loyalty.balance[7] = 2500.0
+    books = Books(flows=dict.fromkeys(FLOWS.names(), 0.0))
+    loyalty.book(today, sale_of([7], [80.0], [100.0], redeemed=[20.0]), books)
+    assert loyalty.balance[7] == pytest.approx(2500.0 + 80.0 - 2000.0)
+    assert books.flows["points_redeemed"] == pytest.approx(20.0)
+    (who, amount), *_ = books.to_contribution
+    assert who.tolist() == [7] and amount.tolist() == [20.0]
+    assert today.row["points_issued"] == pytest.approx(80.0)
+
+
+def test_loyalty_points_expire_after_a_year_without_a_purchase():
+    """Consumer 5 buys on day 0 and never again: on day 365 the balance expires (breakage).
+    Consumer 6 buys on day 0 and on day 10: nothing expires on day 365."""
+    m = model_of("loyalty_points", days=400)
+    loyalty = m.mechanisms["loyalty"]
+    books = Books(flows=dict.fromkeys(FLOWS.names(), 0.0))
+    today = start(m, 0)
+    m.pop.last_purchase[[5, 6]] = 0
+    loyalty.book(today, sale_of([5, 6], [50.0, 50.0], [50.0, 50.0]), books)
+    today = start(m, 10)
+    m.pop.last_purchase[6] = 10
+    loyalty.book(today, sale_of([6], [30.0], [30.0]), books)
+    today = start(m, 365)
+    loyalty.book(today, sale_of([], [], []), books)
+    assert loyalty.balance[5] == 0.0 and loyalty.balance[6] == pytest.approx(80.0)
+    assert today.row["points_expired"] == pytest.approx(50.0)
+    assert loyalty.expired == pytest.approx(50.0) and loyalty.issued == pytest.approx(130.0)
+    assert loyalty.outstanding == pytest.approx(80.0)
+
+
+def test_loyalty_run_keeps_the_books_and_moves_repeat_purchases():
+    """A whole run: the accounting identities hold with points, the program's outputs, KPIs
+    and flows appear through the registries, and a generous program (10% back, up to half a
+    purchase payable with points) pulls needs away from the outside option (same seeds)."""
+    generous = {
+        "population.consumers": 1500,
+        "policy.loyalty.points_per_yuan": 10.0,
+        "policy.loyalty.max_redeem_share": 0.5,
+    }
+    on = [sim.run("loyalty_points", seed=s, overrides=generous) for s in (3, 4)]
+    off = [sim.run("baseline", seed=s, overrides={"population.consumers": 1500}) for s in (3, 4)]
+    r = on[0]
+    np.testing.assert_allclose(pot_balance(r.accounts), 0.0, atol=1e-6)
+    np.testing.assert_allclose(np.cumsum(platform_net(r.accounts)), r.daily["platform_cash"])
+    assert r.kpis["points_redeemed"] > 0 and "points_redeemed" in r.accounts
+    assert r.daily["points_issued"].sum() > 0 and r.kpis["points_liability"] > 0
+    assert off[0].kpis["points_redeemed"] == 0
+    orders_on, orders_off = (sum(x.kpis["orders"] for x in runs) for runs in (on, off))
+    assert orders_on > 1.1 * orders_off
+    outside_on, outside_off = (
+        sum(x.daily["outside_choices"].sum() for x in rs) for rs in (on, off)
+    )
+    assert outside_on < outside_off
 
 
 # --------------------------------------------------------------------------- other plug-ins
@@ -133,11 +221,26 @@ def test_mechanisms_run_in_a_fixed_documented_order():
 
 
 def test_every_output_column_and_kpi_is_registered():
-    r = sim.run("symbiotic_partner", seed=1, overrides=TINY)
+    r = sim.run("loyalty_points", seed=1, overrides=TINY)
     assert set(r.daily.columns) == set(COLUMNS.names())
     for key in r.kpis:
         assert key in KPIS or key.startswith("resilience_"), key
     assert kpi("resilience_subsidy_end_0").label.startswith("Resilience: subsidy end")
+
+
+def test_a_new_mechanism_shows_up_in_levers_params_and_outputs():
+    """The loyalty program is registered only in its own module and schema section: the
+    dashboard's levers, `symbiosim params` and the outputs list it without edits there."""
+    from typer.testing import CliRunner
+
+    from dashboard import core
+    from sim.cli import app
+
+    assert "policy.loyalty.points_per_yuan" in core.LEVER_BY_PATH
+    assert "Loyalty points (积分)" in core.GROUPS
+    res = CliRunner().invoke(app, ["params"])
+    assert res.exit_code == 0 and "policy.loyalty.expiry_days" in res.output
+    assert "points_redeemed" in FLOWS and "points_redeemed" in COLUMNS
 
 
 # --------------------------------------------------------------------------- Mesa reporters

@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.accounts import platform_net, pot_balance
 from sim.agents import Brand, Consumer, Leader, PlatformAgent
 from sim.model import SocialCommerceModel
 from tests.conftest import SMALL
 
-SCENARIOS = ["baseline", "subsidy_group_buying", "symbiotic_partner", "hybrid"]
+SCENARIOS = ["baseline", "subsidy_group_buying", "symbiotic_partner", "hybrid", "loyalty_points"]
 
 
 @pytest.fixture(scope="module", params=SCENARIOS)
@@ -32,20 +33,24 @@ def test_same_seed_identical_different_seed_differs():
 
 def test_money_is_accounted_every_day(result):
     acc = result.accounts
-    # what consumers pay plus platform subsidies = what brands, platform and leaders receive
-    lhs = acc["consumer_paid"] + acc["subsidies"]
+    # what funds purchases (consumers, subsidies, points) = what brands, platform, leaders get
+    np.testing.assert_allclose(pot_balance(acc), 0.0, atol=1e-6)
+    lhs = acc["consumer_paid"] + acc["subsidies"] + acc["points_redeemed"]
     rhs = acc["brand_receipts"] + acc["commissions"] + acc["leader_commissions"]
     np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-6)
-    # the platform's cash moves by commissions - subsidies - rewards - fees - ads - win-back
-    net = (
+    # the platform's cash moves by its income less its costs, as registered
+    net = platform_net(acc)
+    np.testing.assert_allclose(np.cumsum(net), result.daily["platform_cash"], rtol=1e-9, atol=1e-6)
+    written_out = (
         acc["commissions"]
         - acc["subsidies"]
         - acc["rewards"]
         - acc["operator_fees"]
         - acc["ad_spend"]
         - acc["winback_spend"]
+        - acc["points_redeemed"]
     )
-    np.testing.assert_allclose(np.cumsum(net), result.daily["platform_cash"], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(net, written_out, rtol=1e-9, atol=1e-6)
 
 
 def test_consumer_side_totals_match_books(result):
