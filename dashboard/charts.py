@@ -12,7 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from dashboard.core import RunSummary, money_long, money_totals
+from sim.dashboard.core import RunSummary, money_long, money_totals
 
 SHOCK_COLOURS = {
     "subsidy_end": "#d62728",

@@ -7,8 +7,8 @@ import json
 
 import streamlit as st
 
-from dashboard import charts, core, ui
-from dashboard.core import (
+from sim.dashboard import charts, core, ui
+from sim.dashboard.core import (
     BUDGET_ON,
     BUDGET_PATH,
     GROUPS,

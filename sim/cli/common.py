@@ -27,8 +27,13 @@ class InputError(ValueError):
 
 
 def fail(message: str) -> NoReturn:
-    """Print ``error: message`` on one line (however long) and exit with status 2."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print ``error: message`` on one line (however long) and exit with status 2.
+
+    The message is plain text: brackets in it (``symbiosim[dashboard]``, a user's value)
+    are printed, not read as rich markup."""
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -1,14 +1,18 @@
-"""``symbiosim dashboard``: start the Streamlit app."""
+"""``symbiosim dashboard``: start the Streamlit app that ships inside the package."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from importlib.resources import files
+from importlib.util import find_spec
 from typing import Annotated
 
 import typer
 
 from sim.cli.common import fail
+
+# The dashboard extra: what the app imports beyond the core dependencies.
+DASHBOARD_EXTRA = ("streamlit", "altair")
 
 
 def dashboard_cmd(
@@ -17,9 +21,13 @@ def dashboard_cmd(
     """Start the Streamlit dashboard."""
     import subprocess
 
-    app_path = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
-    if not app_path.is_file():
-        fail("dashboard: dashboard/app.py not found (run from a source checkout)")
+    missing = [name for name in DASHBOARD_EXTRA if find_spec(name) is None]
+    if missing:
+        fail(
+            f"dashboard: {' and '.join(missing)} not installed; install the dashboard extra: "
+            "pip install 'symbiosim[dashboard]'"
+        )
+    app_path = files("sim.dashboard") / "app.py"
     raise typer.Exit(
         subprocess.call(
             [
