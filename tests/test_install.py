@@ -159,13 +159,14 @@ def test_the_installed_wheel_works_from_elsewhere(installed: Path, tmp_path: Pat
     assert kpis["gmv"] > 0 and kpis["customers"] > 0
 
     probe = (
-        "import json, sim, sim.scenario\n"
+        "import json, sim, sim.scenario, sim.batch\n"
         "from importlib.resources import files\n"
+        "from importlib.util import find_spec\n"
         "r = sim.run('baseline', days=30)\n"
         "app = files('sim.dashboard') / 'app.py'\n"
         "print(json.dumps({'sim': sim.__file__, 'days': len(r.daily), 'gmv': r.kpis['gmv'],\n"
         "    'scenarios': str(sim.scenario.SCENARIO_DIR), 'app': str(app),\n"
-        "    'app_is_file': app.is_file(),\n"
+        "    'app_is_file': app.is_file(), 'scaffolding': find_spec('sim.batch.testfunctions') is not None,\n"
         "    'pages': sorted(p.name for p in (files('sim.dashboard') / 'pages').iterdir()\n"
         "                    if p.name.endswith('.py')),\n"
         "    'shocks': sorted(p.name for p in (sim.scenario.SCENARIO_DIR / 'shocks').iterdir())}))"
@@ -175,6 +176,7 @@ def test_the_installed_wheel_works_from_elsewhere(installed: Path, tmp_path: Pat
     for key in ("sim", "scenarios", "app"):  # from the environment, never from the checkout
         assert Path(got[key]).resolve().is_relative_to(site), (key, got[key])
     assert got["days"] == 30 and got["gmv"] > 0 and got["app_is_file"]
+    assert not got["scaffolding"]  # the sweep tests' plug-in models moved to tests/
     assert got["pages"] == sorted(p.name for p in (ROOT / "dashboard" / "pages").glob("*.py"))
     assert "subsidy_end.yaml" in got["shocks"]
 
