@@ -46,6 +46,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layer contracts of sim/ ([tool.importlinter] in pyproject.toml)
 
 format: $(STAMP)
 	$(BIN)/ruff format .

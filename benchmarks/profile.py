@@ -7,11 +7,7 @@ python benchmarks/profile.py --n 5000 --cprofile      # cProfile, sorted by own 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The symbiosim Streamlit dashboard (``make dashboard``).
+"""The symbiosim Streamlit dashboard (``make dashboard``), installed as ``sim.dashboard``.
 
 Pages live in ``dashboard/pages``; everything that can be tested without a browser
 (cached runs, input checks, URL encoding, charts, the network picture, the stories)

@@ -1,21 +1,18 @@
 """symbiosim dashboard: ``make dashboard`` or ``symbiosim dashboard``.
 
 The entry point only sets the page up and declares the pages; each page lives in
-``dashboard/pages`` and the logic they share in plain modules beside this file.
+``dashboard/pages`` and the logic they share in plain modules beside this file. The
+folder is installed as the package ``sim.dashboard`` (see pyproject.toml), so every
+module here imports its neighbours as ``sim.dashboard.*``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
-    sys.path.insert(0, str(ROOT))
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from dashboard import core  # noqa: E402
+from sim.dashboard import core
 
 PAGES = Path(__file__).resolve().parent / "pages"
 

@@ -12,7 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from dashboard.core import RunSummary, money_long, money_totals
+from sim.dashboard.core import RunSummary, money_long, money_totals
 from sim.shocks import SHOCKS
 
 SHOCK_COLOURS = {k.name: k.colour for k in SHOCKS}

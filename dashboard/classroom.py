@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.core import CLASSROOM_MAX_CONSUMERS, check_limits, load_shipped
-from dashboard.netview import STATES, NetworkPainter, community_layout
+from sim.dashboard.core import CLASSROOM_MAX_CONSUMERS, check_limits, load_shipped
+from sim.dashboard.netview import STATES, NetworkPainter, community_layout
 from sim.model import SocialCommerceModel
 from sim.network import SocialGraph
 from sim.scenario import Scenario

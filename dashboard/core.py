@@ -30,6 +30,7 @@ import yaml
 import sim
 from sim import kpis as _kpis
 from sim import levers as _levers
+from sim import mechanisms
 from sim.accounts import FLOWS
 from sim.network import NetworkError
 from sim.scenario import (
@@ -356,8 +357,8 @@ def parse_upload(data: bytes, filename: str = "scenario.yaml") -> Scenario:
 # The controls are the library's levers (sim.levers: the market's and each mechanism's), so a
 # new mechanism's levers appear here without edits.
 Lever = _levers.Lever
-LEVERS: tuple[Lever, ...] = _levers.levers()
-GROUPS: tuple[str, ...] = _levers.groups()
+LEVERS: tuple[Lever, ...] = mechanisms.levers()
+GROUPS: tuple[str, ...] = mechanisms.lever_groups()
 LEVER_BY_PATH = {lv.path: lv for lv in LEVERS}
 NETWORK_KINDS = LEVER_BY_PATH["network.kind"].options
 

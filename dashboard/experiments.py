@@ -20,9 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.core import CLASSROOM_MAX_CONSUMERS, InputError, load_shipped
+from sim.dashboard.core import CLASSROOM_MAX_CONSUMERS, InputError, load_shipped
 
-REPO = Path(__file__).resolve().parent.parent
 MAX_DB_UPLOAD_BYTES = 200_000_000
 MAX_SMALL_RUNS = 120  # a "small" sweep: a couple of minutes on a laptop at 2,000 consumers
 MAX_SMALL_CONSUMERS = CLASSROOM_MAX_CONSUMERS
@@ -46,15 +45,17 @@ def batch_available() -> str | None:
 
 # --------------------------------------------------------------------------- databases
 def sweep_dir() -> Path:
-    """Where sweeps started from the page are written."""
+    """Where sweeps started from the page are written: results/dashboard-sweeps of the
+    working directory (as the CLI writes to results/), not beside the code, which may be
+    an installed package."""
     env = os.environ.get("SYMBIOSIM_DASHBOARD_SWEEPS")
-    return Path(env) if env else REPO / "results" / "dashboard-sweeps"
+    return Path(env) if env else Path.cwd() / "results" / "dashboard-sweeps"
 
 
 def result_roots() -> list[Path]:
-    """Folders searched for sweep databases: results/ and out/ of the checkout and of the
-    working directory, the page's own sweep folder, and SYMBIOSIM_RESULTS (os.pathsep list)."""
-    roots = [sweep_dir(), REPO / "results", REPO / "out", Path.cwd() / "results"]
+    """Folders searched for sweep databases: results/ and out/ of the working directory,
+    the page's own sweep folder, and SYMBIOSIM_RESULTS (os.pathsep list)."""
+    roots = [sweep_dir(), Path.cwd() / "results", Path.cwd() / "out"]
     roots += [Path(p) for p in os.environ.get("SYMBIOSIM_RESULTS", "").split(os.pathsep) if p]
     seen, out = set(), []
     for r in roots:
@@ -95,9 +96,9 @@ def _scan(roots: tuple[str, ...], limit: int, _tick: int) -> tuple[Path, ...]:
 
 
 def label(path: Path) -> str:
-    """A short display name: the path relative to the checkout when inside it."""
+    """A short display name: the path relative to the working directory when inside it."""
     try:
-        return str(path.resolve().relative_to(REPO))
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import charts
-from dashboard.core import INPUT_ERRORS
+from sim.dashboard import charts
+from sim.dashboard.core import INPUT_ERRORS
 
 try:  # sim.batch is optional (the `batch` extra)
     from sim.batch import BATCH_ERRORS

@@ -2,7 +2,8 @@
 
 One list for the dashboard's controls and the lever sensitivity test: the market's own
 levers (population, network, platform) are declared here, each mechanism declares its own
-in its module (``Mechanism.levers``), and :func:`levers` returns them all in display order.
+in its module (``Mechanism.levers``), and :func:`sim.mechanisms.levers` returns them all in
+display order.
 A lever's ``moves`` names the behaviour it is meant to change; its ``help`` says what it
 does (by default the schema's description of the field).
 """
@@ -68,8 +69,9 @@ def field_description(path: str) -> str:
     return desc
 
 
-def _market_levers() -> tuple[Lever, ...]:
-    from sim.network import NETWORK_KINDS
+def market_levers() -> tuple[Lever, ...]:
+    """The market's own levers (population, network, platform)."""
+    from sim.network_kinds import NETWORK_KINDS
 
     return (
         Lever("population.consumers", "Consumers", MARKET, "int", 100, 50_000, 500),
@@ -136,23 +138,3 @@ def _market_levers() -> tuple[Lever, ...]:
             moves="awareness, acquisitions",
         ),
     )
-
-
-def levers() -> tuple[Lever, ...]:
-    """Every lever: the market's, then each mechanism's, sorted by group display order."""
-    from sim.mechanisms import ordered
-
-    items = list(_market_levers())
-    for mech in ordered():
-        items.extend(mech.levers)
-    rank = {g: i for i, g in enumerate(GROUP_ORDER)}
-    other = rank[PLATFORM] - 0.5  # groups a mechanism brings: after the programs, before Platform
-    return tuple(sorted(items, key=lambda lv: rank.get(lv.group, other)))
-
-
-def groups() -> tuple[str, ...]:
-    """The lever groups in display order."""
-    seen: dict[str, None] = {}
-    for lv in levers():
-        seen.setdefault(lv.group)
-    return tuple(seen)

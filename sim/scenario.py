@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.network_kinds import NETWORK_KINDS
 from sim.shocks import SHOCKS
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# The shipped scenarios: package data of ``sim.scenarios`` (the repository's top-level
+# scenarios/ folder, installed inside the package; see pyproject.toml).
+SCENARIO_DIR = Path(str(files("sim.scenarios")))
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]

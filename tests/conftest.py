@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from sim.network import SocialGraph
+
+# Sweep specs in the tests name plug-in models of tests/sweep_models.py by module
+# (``model: sweep_models:ishigami``). pytest puts this folder on sys.path, and pool
+# workers inherit it (fork copies it; forkserver and spawn pass sys.path on); PYTHONPATH
+# carries it to any other interpreter a test starts (``python -m sim.cli sweep ...``).
+TESTS = str(Path(__file__).resolve().parent)
+if TESTS not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (TESTS, os.environ.get("PYTHONPATH")) if p
+    )
 
 
 def graph_from_edges(n: int, edges: list[tuple[int, int]], community=None) -> SocialGraph:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sweep_models import ishigami, ishigami_indices, noisy_linear
 
 from sim.batch import (
     AnalysisError,
@@ -17,13 +18,12 @@ from sim.batch import (
     load_spec,
     run_sweep,
 )
-from sim.batch.testfunctions import ishigami, ishigami_indices, noisy_linear
 
 
 def ishigami_spec(n: int) -> dict:
     return {
         "name": "ishigami",
-        "model": "sim.batch.testfunctions:ishigami",
+        "model": "sweep_models:ishigami",
         "parameters": {f"x{i}": {"low": -math.pi, "high": math.pi} for i in (1, 2, 3)},
         "design": {"kind": "sobol", "samples": n},
         "seed": 1,
@@ -90,7 +90,7 @@ def test_sobol_on_ishigami_through_a_sweep_database(tmp_path):
 def test_morris_ranks_known_effects():
     spec = load_spec(
         {
-            "model": "sim.batch.testfunctions:noisy_linear",
+            "model": "sweep_models:noisy_linear",
             "parameters": {k: {"low": 0.0, "high": 1.0} for k in ("a", "b", "c")},
             "design": {"kind": "morris", "samples": 20, "levels": 4},
             "seed": 5,
@@ -107,7 +107,7 @@ def test_morris_ranks_known_effects():
 def test_response_table_for_a_factorial_sweep():
     spec = load_spec(
         {
-            "model": "sim.batch.testfunctions:noisy_linear",
+            "model": "sweep_models:noisy_linear",
             "parameters": {"a": [0.0, 1.0, 2.0], "b": [10.0, 20.0]},
             "replications": 4,
             "seed": 2,

@@ -91,7 +91,7 @@ def test_a_crashing_worker_fails_its_run_only(tmp_path):
     crash_file.write_text("3")
     spec = load_spec(
         {
-            "model": "sim.batch.testfunctions:crash_at",
+            "model": "sweep_models:crash_at",
             "parameters": {"x": [1, 2, 3, 4, 5, 6], "crash_file": [str(crash_file)]},
             "seed": 1,
         }

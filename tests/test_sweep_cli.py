@@ -159,7 +159,7 @@ def test_failed_runs_exit_1(tmp_path, monkeypatch):
     spec = write(
         tmp_path / "lin.yaml",
         {
-            "model": "sim.batch.testfunctions:noisy_linear",
+            "model": "sweep_models:noisy_linear",
             "parameters": {"a": [0.0, 1.0]},
             "seed": 1,
         },

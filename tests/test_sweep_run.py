@@ -40,7 +40,7 @@ def tiny(**changes):
 def linear(**changes):
     spec = {
         "name": "lin",
-        "model": "sim.batch.testfunctions:noisy_linear",
+        "model": "sweep_models:noisy_linear",
         "parameters": {"a": [0.0, 0.25, 0.5, 0.75, 1.0], "b": [1.0, 2.0]},
         "replications": 3,
         "seed": 3,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -204,10 +206,18 @@ def test_plan_hash_ignores_replications_but_not_parameters():
     assert a.plan_hash() != load_spec(changed).plan_hash()
 
 
+def test_test_models_resolve_in_a_fresh_interpreter():
+    """A sweep worker started afresh (spawn, a Dask worker, `python -m sim.cli sweep`)
+    finds the plug-in models that live under tests/ (see tests/conftest.py)."""
+    code = "from sim.batch.spec import resolve_model; print(resolve_model('sweep_models:ishigami'))"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "function ishigami" in p.stdout, p.stderr
+
+
 def test_plugin_model_spec():
     spec = load_spec(
         {
-            "model": "sim.batch.testfunctions:ishigami",
+            "model": "sweep_models:ishigami",
             "parameters": {f"x{i}": {"low": -math.pi, "high": math.pi} for i in (1, 2, 3)},
             "design": {"kind": "sobol", "samples": 4},
         }
@@ -218,7 +228,7 @@ def test_plugin_model_spec():
     with pytest.raises(SpecError, match="^base: only used with model 'symbiosim'"):
         load_spec(
             {
-                "model": "sim.batch.testfunctions:ishigami",
+                "model": "sweep_models:ishigami",
                 "base": "baseline",
                 "parameters": {"x1": [1]},
             }

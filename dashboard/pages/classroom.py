@@ -6,15 +6,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import core, ui
-from dashboard.classroom import (
+from sim.dashboard import core, ui
+from sim.dashboard.classroom import (
     DEFAULT_CONSUMERS,
     MECHANISMS,
     STORIES,
     Lesson,
     classroom_scenario,
 )
-from dashboard.netview import STATE_COLOURS, STATES, legend_html
+from sim.dashboard.netview import STATE_COLOURS, STATES, legend_html
 
 PAGE = "classroom"
 FREE = "free"

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, core, ui
+from sim.dashboard import charts, core, ui
 from sim.scenario import Scenario, ScenarioError
 
 PAGE = "compare"

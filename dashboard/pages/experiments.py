@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import charts, core, ui
-from dashboard import experiments as ex
+from sim.dashboard import charts, core, ui
+from sim.dashboard import experiments as ex
 
 PAGE = "experiments"
 FOUND, UPLOADED = "Results on this machine", "Upload a results database"

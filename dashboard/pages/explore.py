@@ -7,8 +7,9 @@ import json
 
 import streamlit as st
 
-from dashboard import charts, core, ui
-from dashboard.core import (
+from sim import levers
+from sim.dashboard import charts, core, ui
+from sim.dashboard.core import (
     BUDGET_ON,
     BUDGET_PATH,
     GROUPS,
@@ -20,7 +21,6 @@ from dashboard.core import (
     ExploreState,
     shock_key,
 )
-from sim import levers
 from sim.scenario import Scenario, ScenarioError
 
 PAGE = "explore"

@@ -1,9 +1,8 @@
-"""Fixtures for the dashboard tests: the repository on sys.path, a private sweep folder,
-and AppTest helpers that open a page with small runs so the suite stays fast."""
+"""Fixtures for the dashboard tests: a private sweep folder, and AppTest helpers that
+open a page with small runs so the suite stays fast."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,6 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # `dashboard` is not an installed package
-    sys.path.insert(0, str(ROOT))
 
 try:  # the dashboard extra (streamlit, altair); `make venv` installs it
     import streamlit  # noqa: F401
@@ -33,7 +30,7 @@ def _private_sweeps(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 def small_query(**extra: Any) -> dict[str, str]:
     """Explore's URL parameters for a small run (600 consumers × 150 days)."""
-    from dashboard import core
+    from sim.dashboard import core
 
     return {"set": core.pack({**SMALL, **extra})}
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from dashboard import core
+from sim.dashboard import core
 
 AppOpener = Callable[..., Any]
 
@@ -345,7 +345,7 @@ def test_experiments_bad_input(open_page: AppOpener, no_exceptions: Callable) ->
 
 # --------------------------------------------------------------------------- Classroom
 def test_classroom_play_pause_step_reset(open_page: AppOpener, no_exceptions: Callable) -> None:
-    from dashboard import classroom
+    from sim.dashboard import classroom
 
     at = open_page("classroom", query={"n": "400", "days": "120"})
     no_exceptions(at)

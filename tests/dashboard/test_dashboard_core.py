@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import charts, core
-from dashboard.classroom import STORIES, Lesson, classroom_scenario, painter_for
-from dashboard.netview import _PALETTE, NetworkPainter, community_layout
+from sim.dashboard import charts, core
+from sim.dashboard.classroom import STORIES, Lesson, classroom_scenario, painter_for
+from sim.dashboard.netview import _PALETTE, NetworkPainter, community_layout
 from sim.network import build_network
 from sim.scenario import Network, Scenario, ScenarioError
 
@@ -265,7 +265,7 @@ def test_network_frame_is_fast_and_colours_states() -> None:
 
 
 def test_lesson_steps_resets_and_reuses_the_layout() -> None:
-    from dashboard import classroom
+    from sim.dashboard import classroom
 
     lesson = Lesson(classroom_scenario("subsidy_group_buying", 300, 60), seed=0)
     before = classroom.LAYOUTS_COMPUTED[0]

@@ -1,23 +1,22 @@
-"""``symbiosim sweep`` and ``symbiosim analyze``, registered on the main typer app.
+"""``symbiosim sweep``: a parameter sweep with replications, resumable.
 
-Heavy imports (duckdb, dask, SALib) happen inside the commands so that
-``symbiosim --help`` stays fast. Bad input (spec, flag, database) ends with one
-message naming the field, exit status 2, and no result touched.
+Heavy imports (duckdb, dask, the model) happen inside the command. Bad input (spec,
+flag, database) ends with one message naming the field, exit status 2, and no result
+touched; a failing cluster exits 1, an interrupt 130.
 """
 
 from __future__ import annotations
 
-import math
 from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-if TYPE_CHECKING:
-    import pandas as pd
+from sim.cli.common import console, err_console, fail, progress_bar
 
+if TYPE_CHECKING:
     from sim.batch.runner import SweepSummary
 
 MAX_SUMMARY_ROWS = 30
@@ -27,11 +26,6 @@ class BackendName(StrEnum):
     serial = "serial"
     processes = "processes"
     dask = "dask"
-
-
-class ExportFormat(StrEnum):
-    parquet = "parquet"
-    csv = "csv"
 
 
 def sweep_cmd(
@@ -68,7 +62,6 @@ def sweep_cmd(
 ) -> None:
     """Run a parameter sweep with replications; rerun the same command to resume it."""
     from sim.batch import BATCH_ERRORS, ClusterError, load_spec, run_sweep
-    from sim.cli import console, err_console, fail, progress_bar
     from sim.scenario import ScenarioError
 
     name = backend.value if backend is not None else None
@@ -103,7 +96,7 @@ def sweep_cmd(
     except KeyboardInterrupt:
         fail_interrupted(out)
     assert summary is not None
-    print_summary(summary, console)
+    print_summary(summary)
     if summary.failed:
         console.print(
             f"[yellow]{summary.failed} run(s) failed[/]; their errors are in the runs table "
@@ -112,9 +105,8 @@ def sweep_cmd(
         raise typer.Exit(1)
 
 
-def fail_interrupted(out: Path | None) -> None:
-    from sim.cli import err_console
-
+def fail_interrupted(out: Path | None) -> NoReturn:
+    """Ctrl-C: say that nothing finished is lost, and exit 130 (the shell's SIGINT code)."""
     where = f" in {out}" if out else ""
     err_console.print(
         f"interrupted: every finished run is saved{where}; run the same command to resume."
@@ -122,7 +114,7 @@ def fail_interrupted(out: Path | None) -> None:
     raise typer.Exit(130)
 
 
-def print_summary(summary: SweepSummary, console: Any) -> None:
+def print_summary(summary: SweepSummary) -> None:
     """Counts, then mean ± 95% CI of the summary KPIs per design point."""
     from rich.table import Column, Table
 
@@ -167,93 +159,3 @@ def _fmt_ci(mean: float, ci: float, key: str = "") -> str:
 
     unit = kpi(key).unit if key in KPIS or key.startswith("resilience_") else "ratio"
     return format_ci(float(mean), float(ci), unit)
-
-
-def analyze_cmd(
-    results: Annotated[Path, typer.Argument(help="Sweep results (DuckDB file).")],
-    kpi: Annotated[
-        list[str] | None,
-        typer.Option("--kpi", help="KPI to analyse (repeatable; default: the summary KPIs)."),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", help="Output folder (default results/<name>_analysis)."),
-    ] = None,
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="Format of the exported runs table.")
-    ] = ExportFormat.parquet,
-) -> None:
-    """Sobol / Morris indices and response plots of a sweep; export its runs table."""
-    from sim.batch import BATCH_ERRORS, AnalysisError, analyze, export, read_sweep, summarize_db
-    from sim.batch.runner import DEFAULT_SUMMARY_KPIS
-    from sim.batch.spec import read_stored_spec
-    from sim.batch.storage import load_runs
-    from sim.cli import console, err_console, fail
-
-    try:
-        meta = read_sweep(results)
-        spec = read_stored_spec(meta["spec"])
-        runs = load_runs(results)
-        from sim.batch.runner import kpi_columns
-
-        available = kpi_columns(runs, spec.names)
-        explicit = bool(kpi)
-        if kpi:
-            wanted = list(kpi)
-        elif spec.is_sim:
-            wanted = [k for k in (spec.summary_kpis or DEFAULT_SUMMARY_KPIS) if k in available]
-        else:
-            wanted = available
-        folder = out or results.parent / f"{results.stem}_analysis"
-        done = []
-        for k in wanted:
-            try:
-                res = analyze(results, k, folder)
-            except AnalysisError as err:
-                if explicit:
-                    raise
-                err_console.print(f"[yellow]skipped[/] {err}", highlight=False)
-                continue
-            done.append(k)
-            _print_indices(res, k, console)
-        if not done:
-            raise AnalysisError(
-                f"kpi: nothing to analyse (available: {', '.join(available) or 'none'})"
-            )
-        folder.mkdir(parents=True, exist_ok=True)
-        summarize_db(results).to_csv(folder / "summary.csv", index=False)
-        files = export(results, folder, fmt.value)
-    except BATCH_ERRORS as err:
-        fail(str(err))
-    console.print(
-        f"Wrote {folder}/ (indices and response tables as CSV, figures as PNG, summary.csv, "
-        f"{', '.join(p.name for p in files)})",
-        highlight=False,
-    )
-
-
-def _print_indices(res: dict[str, pd.DataFrame], kpi: str, console: Any) -> None:
-    from rich.table import Table
-
-    for name, cols in (
-        ("sobol", ("S1", "S1_conf", "ST", "ST_conf")),
-        ("morris", ("mu_star", "mu_star_conf", "sigma")),
-    ):
-        if name not in res:
-            continue
-        table = Table("parameter", *cols, title=f"{name} indices of {kpi}")
-        for _, row in res[name].iterrows():
-            table.add_row(row["parameter"], *(_num(row[c]) for c in cols))
-        console.print(table)
-    if "sobol" not in res and "morris" not in res:
-        console.print(f"{kpi}: response by parameter value written (factorial/lhs design)")
-
-
-def _num(x: float) -> str:
-    return "—" if not math.isfinite(x) else f"{x:.3g}"
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``sweep`` and ``analyze`` commands to the main CLI."""
-    app.command("sweep")(sweep_cmd)
-    app.command("analyze")(analyze_cmd)

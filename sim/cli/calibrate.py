@@ -1,7 +1,6 @@
 """``symbiosim calibrate``: fit scenario parameters to an observed series (see sim.calibration).
 
-Registered on the main app by a small block at the end of ``sim/cli.py``; heavy imports
-(scipy, the model) stay inside the command so ``symbiosim --help`` stays fast.
+Heavy imports (SciPy, the model) stay inside the command.
 """
 
 from __future__ import annotations
@@ -14,13 +13,10 @@ from typing import Annotated
 
 import typer
 
-# sim.cli imports this module at its end; names from sim.cli are imported inside the
-# functions so that ``python -m sim.cli`` (where sim.cli is __main__) works too.
-Consumers = Annotated[
-    int | None,
-    typer.Option("--consumers", min=2, max=20_000_000, help="Number of consumers."),
-]
-Sets = Annotated[
+from sim.cli.common import Consumers, InputError, console, input_errors, parse_sets, progress_bar
+
+# The fit's own wording: overrides here are held fixed while the fit searches.
+FixedSets = Annotated[
     list[str] | None,
     typer.Option("--set", help="Fix a field during the fit: key.path=value (repeatable)."),
 ]
@@ -36,7 +32,6 @@ TARGET_HELP = (
 def _calibration_errors() -> Iterator[None]:
     """Calibration input errors become the CLI's one-line message and exit status 2."""
     from sim.calibration import CalibrationError
-    from sim.cli import InputError
 
     try:
         yield
@@ -88,7 +83,7 @@ def calibrate_cmd(
         typer.Option("--days", min=1, max=20000, help="Days to simulate (retention target)."),
     ] = None,
     consumers: Consumers = None,
-    set_: Sets = None,
+    set_: FixedSets = None,
     max_evals: Annotated[
         int, typer.Option("--max-evals", min=1, max=100000, help="Parameter values simulated.")
     ] = 48,
@@ -118,7 +113,6 @@ def calibrate_cmd(
 
     from sim.api import resolve
     from sim.calibration import calibrate, load_observed, parse_param
-    from sim.cli import console, input_errors, parse_sets, progress_bar
 
     with input_errors(), _calibration_errors():
         sc = resolve(scenario, days=days, consumers=consumers, overrides=parse_sets(set_))
@@ -162,8 +156,3 @@ def calibrate_cmd(
     if out is not None:
         result.save(out)
         console.print(f"Wrote {out}/calibration.json, fit.csv, fit.png")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``calibrate`` command to the main CLI."""
-    app.command("calibrate")(calibrate_cmd)

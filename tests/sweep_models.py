@@ -1,7 +1,10 @@
 """Plug-in models with known answers, for checking the batch and analysis machinery.
 
-Use one in a spec with ``model: sim.batch.testfunctions:ishigami``; a plug-in
-model takes ``(params: dict, seed: int)`` and returns a dict of KPIs.
+Use one in a test's spec with ``model: sweep_models:ishigami``; a plug-in model takes
+``(params: dict, seed: int)`` and returns a dict of KPIs. Test scaffolding (a failure
+switch, a worker that kills itself), so it lives with the tests, not in the package:
+pytest puts tests/ on sys.path, worker processes inherit it and tests/conftest.py puts
+it on PYTHONPATH for any other interpreter a test starts.
 """
 
 from __future__ import annotations

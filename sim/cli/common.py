@@ -1,0 +1,135 @@
+"""What every ``symbiosim`` command shares: the consoles, the one-line error exit, the
+``--set`` parser, the progress bar and the common option types.
+
+Bad input of any kind (scenario file, ``--set`` value, flag) ends with one line naming
+the field and the allowed values, exit status 2, and no traceback. This module and the
+command modules import only typer and rich at the top: each command imports what it
+needs inside its function (the scenario schema costs pydantic, a third of a second; the
+model costs Mesa, pandas and SciPy, seconds), so ``symbiosim --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class InputError(ValueError):
+    """Bad command-line input; the message names the flag and what it accepts."""
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``error: message`` on one line (however long) and exit with status 2.
+
+    The message is plain text: brackets in it (``symbiosim[dashboard]``, a user's value)
+    are printed, not read as rich markup."""
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+# Exceptions that mean bad input, by the module that defines them.
+_INPUT_ERRORS = (("sim.scenario", "ScenarioError"), ("sim.network", "NetworkError"))
+
+
+def input_error_types() -> tuple[type[Exception], ...]:
+    """The exceptions that mean bad input.
+
+    Each is looked up only if its module has been imported: a command that never loaded
+    a scenario or built a network cannot have raised their errors, and importing those
+    modules for nothing would cost pydantic, networkx and SciPy."""
+    types: list[type[Exception]] = [InputError]
+    for module_name, class_name in _INPUT_ERRORS:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            types.append(getattr(module, class_name))
+    return tuple(types)
+
+
+@contextmanager
+def input_errors() -> Iterator[None]:
+    """Turn any input error into one message and exit status 2."""
+    try:
+        yield
+    except input_error_types() as err:  # evaluated only once something was raised
+        fail(str(err))
+
+
+def parse_sets(items: list[str] | None) -> dict[str, Any]:
+    """``--set key.path=value`` items → overrides, each value parsed as YAML."""
+    from sim.scenario import parse_value
+
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError(f"--set: expected key.path=value, got '{item}'")
+        key, value = item.split("=", 1)
+        out[key.strip()] = parse_value(value)
+    return out
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar that appears only for work that takes more than a second."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n=1: bar.update(task, advance=n)
+
+
+def print_kpis(table: dict[str, dict[str, tuple[float, float]]]) -> None:
+    """The headline KPIs (and any resilience KPIs), one column per scenario: mean ± CI."""
+    from rich.table import Table
+
+    from sim.kpis import headline, kpi
+
+    names = list(table)
+    t = Table("KPI", *names)
+    first = table[names[0]]
+    keys = [k for k in headline() if k in first] + sorted(
+        k for k in first if k.startswith("resilience_")
+    )
+    for k in keys:
+        spec = kpi(k)
+        t.add_row(
+            spec.label, *(spec.format_ci(*table[n][k]) if k in table[n] else "—" for n in names)
+        )
+    console.print(t)
+
+
+Seed = Annotated[int, typer.Option("--seed", min=0, help="Random seed (same seed → same run).")]
+Days = Annotated[int | None, typer.Option("--days", min=1, max=20000, help="Days to simulate.")]
+Consumers = Annotated[
+    int | None,
+    typer.Option("--consumers", min=2, max=20_000_000, help="Number of consumers."),
+]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a field: key.path=value (repeatable)."),
+]
+Shocks = Annotated[
+    list[str] | None,
+    typer.Option("--shock", help="Add a shock file or shipped shock name (repeatable)."),
+]

@@ -1,0 +1,21 @@
+"""``symbiosim validate``: check a scenario file against the schema (no model import)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sim.cli.common import console, input_errors
+
+
+def validate_cmd(file: Annotated[str, typer.Argument(help="Scenario file to check.")]) -> None:
+    """Check a scenario file; print the first problem and exit 2 if it is invalid."""
+    from sim.scenario import load_scenario
+
+    with input_errors():
+        sc = load_scenario(file)
+    console.print(
+        f"{file}: valid scenario '{sc.name}' ({sc.population.consumers:,} consumers, "
+        f"{sc.days} days, {len(sc.shocks)} shocks)"
+    )
