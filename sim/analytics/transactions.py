@@ -39,6 +39,30 @@ TRANSACTION_SCHEMA: dict[str, Any] = {
     "acquisition_cost": np.dtype("float64"),
 }
 
+#: Column -> meaning of the transaction log (yuan throughout).
+TRANSACTION_MEANINGS: dict[str, str] = {
+    "consumer": "consumer id (0..n-1; ids are never reused, entrants get new ids)",
+    "day": "simulation day of the purchase (0-based; at most one purchase per consumer per day)",
+    "amount": "yuan the consumer paid",
+    "list_value": "list price of what was bought",
+    "subsidy": "platform-funded discount on this purchase",
+    "brand_discount": "brand-funded discount",
+    "redeemed": "rewards / loyalty points redeemed on this purchase (platform-funded)",
+    "channel": "how it was bought",
+    "brand": "brand index",
+    "group": "拼团 group id; -1 unless channel is group",
+    "leader": "community leader id; -1 unless channel is leader",
+    "acq_channel": "how the consumer was acquired (the same on all of its rows)",
+    "referrer": "the consumer who referred this consumer, -1 if none (the same on all rows)",
+    "first": "this is the consumer's first purchase (its acquisition)",
+    "margin": "platform contribution from this purchase, acquisition incentives excluded: "
+    "commission - subsidy on non-first purchases - rewards triggered by it that are not "
+    "acquisition incentives - leader operator fee - loyalty cost",
+    "acquisition_cost": "acquisition incentives booked on this purchase (new-user coupon or "
+    "first-purchase subsidy, referral bonus and content reward paid for this acquisition); "
+    "0 unless first",
+}
+
 #: Column -> dtype of the per-consumer costs that are not purchases (charged to LTV).
 COST_SCHEMA: dict[str, Any] = {
     "consumer": np.dtype("int64"),
@@ -68,7 +92,7 @@ class TransactionLogError(ValueError):
     """A log, cost table or daily series that breaks the schema; the message is one line."""
 
 
-def _dtype_name(dtype: Any) -> str:
+def dtype_label(dtype: Any) -> str:
     if isinstance(dtype, pd.CategoricalDtype) and dtype.categories is not None:
         return "category {" + ", ".join(map(str, dtype.categories)) + "}"
     return str(dtype)
@@ -94,8 +118,8 @@ def _check_schema(df: pd.DataFrame, schema: Mapping[str, Any], what: str) -> Non
             ok = actual == dtype
         if not ok:
             raise TransactionLogError(
-                f"{what}: column '{col}' must have dtype {_dtype_name(dtype)}, got "
-                f"{_dtype_name(actual)} (as_transactions() casts a frame to the schema)"
+                f"{what}: column '{col}' must have dtype {dtype_label(dtype)}, got "
+                f"{dtype_label(actual)} (as_transactions() casts a frame to the schema)"
             )
         if df[col].isna().any():
             row = int(np.flatnonzero(df[col].isna().to_numpy())[0])
