@@ -52,8 +52,10 @@ def synthetic_log(customers: int, days: int, rows: int, seed: int) -> pd.DataFra
     acquired = rng.integers(0, days // 2, customers)
     horizon = days - 1 - acquired
     alive = (1 - (1 - churn) ** horizon) * (1 - churn) / churn
-    scale = rows / float(np.sum(rate * alive) + customers)
-    p = np.clip(rate * scale, 0, 1)
+    scale = 1.0
+    for _ in range(5):  # the clip at 1 makes the expected row count nonlinear in the scale
+        p = np.clip(rate * scale, 0, 1)
+        scale *= (rows - customers) / float(np.sum(p * alive))
     log = simulate_purchases(customers, days, p, churn, acquired, seed=rng)
     # a model writes its log day by day: every function has to sort it by customer first
     return log.sort_values("day", kind="stable").reset_index(drop=True)
