@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EXTRAS := batch,dashboard,dev
+EXTRAS := batch,dashboard,dev,clv
 OUT    ?= out/demo
 
 .PHONY: venv demo test test-fast lint format bench dashboard validation-report clean browser-deps

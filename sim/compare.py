@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analytics.intervals import t_interval
 from sim.api import resolve, run
-from sim.intervals import t_interval
 from sim.kpis import headline, kpi
 from sim.results import RunResult, clean_json
 from sim.scenario import Scenario

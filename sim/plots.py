@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.intervals import t_band  # noqa: E402
+from sim.analytics.intervals import t_band  # noqa: E402
 from sim.shocks import SHOCKS  # noqa: E402
 
 if TYPE_CHECKING:

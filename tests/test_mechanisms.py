@@ -233,8 +233,8 @@ def test_a_new_mechanism_shows_up_in_levers_params_and_outputs():
     dashboard's levers, `symbiosim params` and the outputs list it without edits there."""
     from typer.testing import CliRunner
 
-    from sim.dashboard import core
     from sim.cli import app
+    from sim.dashboard import core
 
     assert "policy.loyalty.points_per_yuan" in core.LEVER_BY_PATH
     assert "Loyalty points (积分)" in core.GROUPS
