@@ -27,8 +27,8 @@ result (:mod:`sim.day`); mechanisms join in through their hooks, in ascending or
 11. end       mechanisms' lifecycle (leader effort and quits, partner enrolment), who
               lapses, retention, the daily row
 
-Random numbers: every stage and mechanism draws from its own stream
-(:meth:`SocialCommerceModel.stream`), in the fixed order above.
+Random numbers: every stage, mechanism and shock draws from its own stream
+(:meth:`SocialCommerceModel.stream`, common random numbers), in the fixed order above.
 
 Speed (docs/performance.md): the arrays in ``model.pop`` are the truth, but a day touches
 only what changes: :class:`~sim.customer_index.CustomerIndex` keeps the active mask, the
@@ -40,6 +40,7 @@ directly call ``model.resync()``.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -223,18 +224,20 @@ class SocialCommerceModel(mesa.Model):
         self.scenario = sc = load_scenario(scenario)
         self.seed = seed
         self.day = 0
-        rng = self.stream("setup")
+        self._streams: dict[str, np.random.Generator] = {}
         # --- network and population
         if graph is None:
             # a loaded graph decides the population size (population.consumers is ignored)
             n = None if sc.network.kind == "file" else sc.population.consumers
-            graph = build_network(sc.network, n, rng)
+            graph = build_network(sc.network, n, self.stream("network"))
         self.graph = graph
         self.n = graph.n
         self.nb = graph.neighbourhood()
-        self.pop = draw_population(sc.population, self.n, graph.community, rng)
+        self.pop = draw_population(
+            sc.population, self.n, graph.community, self.stream("population")
+        )
         # --- market: brands, leaders, the platform's books
-        self.brands = BrandBook(sc.brands, rng)
+        self.brands = BrandBook(sc.brands, self.stream("brands"))
         self.leaders = LeaderBook(graph.leaders, sc.policy.leaders.outside_wage)
         self.ledger = ContributionLedger()
         self.accounts = Accounts()
@@ -267,8 +270,22 @@ class SocialCommerceModel(mesa.Model):
         )
 
     def stream(self, name: str) -> np.random.Generator:
-        """The random stream of one stage or mechanism (``"choice"``, ``"partner"``...)."""
-        return self.rng
+        """The random stream of one stage, mechanism or shock (``"choice"``, ``"partner"``,
+        ``"shock:leader_exodus:200:0"``...): a child of the run's seed keyed by the name.
+
+        Why: with one shared generator, switching a mechanism on or adding a shock would
+        shift every later draw of everything else, so two scenarios would differ by noise as
+        well as by design. With a stream per name (common random numbers), a run without a
+        shock is the same market until the shock's day, and a shock of size 0 is no shock.
+        """
+        g = self._streams.get(name)
+        if g is None:
+            key = zlib.crc32(name.encode("utf-8"))
+            g = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence(int(self.seed), spawn_key=(key,)))
+            )
+            self._streams[name] = g
+        return g
 
     def _agent_sample(self, collect: bool | int | float, seed: int) -> np.ndarray | None:
         """Which consumers' state is collected (None: none). Own generator: no draw from rng."""

@@ -412,15 +412,25 @@ class Shock(Strict):
     day: Day
     duration: int | None = Field(None, ge=1, description="Days the shock lasts (None: permanent).")
     magnitude: float = Field(
-        0.5,
+        None,  # type: ignore[assignment] - filled with the kind's default below
         ge=0,
         description=(
-            "competitor_entry: outside-option utility gain; downturn: share of needs lost "
-            "(price sensitivity rises by the same share); quality_scandal: quality drop; "
-            "leader_exodus: share of leaders quitting."
+            "subsidy_end: share of subsidies withdrawn (default 1); competitor_entry: "
+            "outside-option utility gain (default 1); downturn: share of needs lost, price "
+            "sensitivity rises by the same share (default 0.25); quality_scandal: quality drop "
+            "(default 0.3); leader_exodus: share of leaders quitting (default 0.5). "
+            "0 is no shock."
         ),
+        validate_default=False,
     )
     brand: int = Field(0, ge=0, description="quality_scandal: index of the brand hit.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("magnitude") is None and data.get("kind") in SHOCKS:
+            data = {**data, "magnitude": SHOCKS[data["kind"]].default_magnitude}
+        return data
 
     def active(self, day: int) -> bool:
         return day >= self.day and (self.duration is None or day < self.day + self.duration)
@@ -442,6 +452,11 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _check_refs(self) -> Scenario:
         for i, s in enumerate(self.shocks):
+            if s.kind in ("subsidy_end", "downturn", "leader_exodus") and s.magnitude > 1:
+                raise ValueError(
+                    f"shocks.{i}.magnitude: a {s.kind} magnitude is a share, 0 to 1 "
+                    f"(got {s.magnitude})"
+                )
             if s.kind == "quality_scandal" and s.brand >= self.brands.count:
                 raise ValueError(
                     f"shocks.{i}.brand: must be < brands.count ({self.brands.count}), got {s.brand}"

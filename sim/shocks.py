@@ -6,9 +6,11 @@ agents: brands, leaders), ``while_active`` adds to the day's market :class:`Cond
 for every day the shock lasts. The scenario schema, figures, CLI and dashboard read this
 registry; the model calls :func:`apply_shocks` once a day.
 
-A shock draws random numbers only from its own generator (``model.stream("shock:<i>")``),
-so adding or removing a shock never shifts the draws of anything else (common random
-numbers: a counterfactual run without the shock is the same market until the shock's day).
+A shock draws random numbers only from its own generator (``model.stream(shock_stream(...))``,
+keyed by its kind and day, not its position in the list), so adding or removing a shock
+never shifts the draws of anything else (common random numbers: a counterfactual run
+without the shock is the same market until the shock's day, and a shock of magnitude 0 is
+no shock at all).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Conditions:
     need_factor: float = 1.0  # multiplies every consumer's daily need probability
     price_factor: float = 1.0  # multiplies every consumer's price sensitivity
     competitor: float = 0.0  # utility a rival adds to the outside option (damped by attachment)
-    subsidy_withdrawn: bool = False  # platform subsidies are off (a subsidy_end shock)
+    subsidy_withdrawn: float = 0.0  # share of platform subsidies withdrawn (subsidy_end)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class ShockKind:
     colour: str  # hex colour of the shock's marker (matplotlib and Vega read it)
     help: str
     magnitude_help: str
+    default_magnitude: float
     while_active: Callable[[Conditions, Any], None] | None = None
     on_start: Callable[[SocialCommerceModel, Any, int], None] | None = None
     example: dict[str, Any] = field(default_factory=dict)  # a typical shock of this kind
@@ -49,7 +52,7 @@ SHOCKS: Registry[ShockKind] = Registry("shock kind")
 
 
 def _subsidy_end(c: Conditions, shock: Any) -> None:
-    c.subsidy_withdrawn = True
+    c.subsidy_withdrawn = min(1.0, c.subsidy_withdrawn + shock.magnitude)
 
 
 def _competitor(c: Conditions, shock: Any) -> None:
@@ -67,7 +70,16 @@ def _scandal(model: SocialCommerceModel, shock: Any, index: int) -> None:
 
 
 def _exodus(model: SocialCommerceModel, shock: Any, index: int) -> None:
-    model.leaders.exodus(model.day, shock.magnitude, model.stream(f"shock:{index}"))
+    model.leaders.exodus(model.day, shock.magnitude, model.stream(shock_stream(model, index)))
+
+
+def shock_stream(model: SocialCommerceModel, index: int) -> str:
+    """The stream name of shock ``index``: its kind, its day and how many shocks of that kind
+    and day come before it (so removing another shock does not rename it)."""
+    shocks = model.scenario.shocks
+    s = shocks[index]
+    twin = sum(1 for t in shocks[:index] if t.kind == s.kind and t.day == s.day)
+    return f"shock:{s.kind}:{s.day}:{twin}"
 
 
 SHOCKS.register(
@@ -76,8 +88,9 @@ SHOCKS.register(
         "Subsidy end",
         "#d62728",
         "Platform subsidies (the platform-funded share of group discounts and new-user "
-        "coupons) stop.",
-        "not used",
+        "coupons) stop, or shrink.",
+        "share of the platform's subsidies withdrawn (1: all of them)",
+        1.0,
         while_active=_subsidy_end,
         example={"kind": "subsidy_end", "day": 90},
     )
@@ -90,6 +103,7 @@ SHOCKS.register(
         "A subsidised rival makes the outside option more attractive for a while; attached "
         "consumers feel its pull less.",
         "utility the rival adds to the outside option (1.0: a strong rival)",
+        1.0,
         while_active=_competitor,
         example={"kind": "competitor_entry", "day": 200, "duration": 90, "magnitude": 1.0},
     )
@@ -101,6 +115,7 @@ SHOCKS.register(
         "#8c564b",
         "Fewer purchase needs and more price sensitivity while it lasts.",
         "share of needs lost; price sensitivity rises by the same share",
+        0.25,
         while_active=_downturn,
         example={"kind": "downturn", "day": 200, "duration": 120, "magnitude": 0.25},
     )
@@ -112,6 +127,7 @@ SHOCKS.register(
         "#ff7f0e",
         "One brand's quality drops at once (a safety or quality scandal).",
         "quality lost by the brand (on the 0-1 scale)",
+        0.3,
         on_start=_scandal,
         example={"kind": "quality_scandal", "day": 200, "magnitude": 0.3, "brand": 0},
     )
@@ -123,6 +139,7 @@ SHOCKS.register(
         "#7f7f7f",
         "A share of the community group leaders (团长) quit at once.",
         "share of working leaders who quit",
+        0.5,
         on_start=_exodus,
         example={"kind": "leader_exodus", "day": 200, "magnitude": 0.5},
     )

@@ -114,6 +114,7 @@ class GroupBuying(Mechanism):
         self.exhausted_day: int | None = None
         self.on = False
         self.subsidy_on = False
+        self.subsidy_kept = 1.0
         self._invite_prob: tuple[float, np.ndarray] | None = None
         self._outcome = None
 
@@ -122,9 +123,9 @@ class GroupBuying(Mechanism):
         self.on = self.cfg.on(today.day)
         if not self.on and self.groups.open_groups:
             self.groups.cancel_all()
-        self.subsidy_on = (
-            self.on and not today.conditions.subsidy_withdrawn and self.budget_left > 0
-        )
+        withdrawn = today.conditions.subsidy_withdrawn
+        self.subsidy_on = self.on and withdrawn < 1.0 and self.budget_left > 0
+        self.subsidy_kept = 1.0 - withdrawn  # a partial subsidy_end shrinks what the platform pays
 
     # ---------------------------------------------------------------- stages 4-6
     def waiting(self, today: Today) -> np.ndarray | None:
@@ -138,13 +139,13 @@ class GroupBuying(Mechanism):
         first: np.ndarray,
         list_value: np.ndarray | None = None,
     ) -> Terms:
-        cfg = self.cfg
-        coupon = cfg.new_user_coupon * first if self.subsidy_on else 0.0
+        cfg, kept = self.cfg, self.subsidy_kept
+        coupon = cfg.new_user_coupon * kept * first if self.subsidy_on else 0.0
         if option != GROUP:
             return Terms(platform=coupon)
         if not self.on:
             return NO_TERMS
-        platform = cfg.discount * cfg.subsidy_share + coupon if self.subsidy_on else 0.0
+        platform = cfg.discount * cfg.subsidy_share * kept + coupon if self.subsidy_on else 0.0
         return Terms(platform, cfg.discount * (1.0 - cfg.subsidy_share))
 
     def offer(self, today: Today, menu: Menu) -> None:
