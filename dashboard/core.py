@@ -258,10 +258,11 @@ def load_shipped(name: str) -> Scenario:
 
 def baseline_reference(sc: Scenario) -> Scenario:
     """The shipped no-program baseline in the same market: population, network, brands,
-    behaviour, horizon and shocks copied, so the difference is the program's effect."""
+    behaviour, horizon, shocks and how KPIs are observed copied, so the difference is the
+    program's effect."""
     data = load_shipped("baseline").to_dict()
     cur = sc.to_dict()
-    for k in ("days", "population", "network", "brands", "behaviour", "shocks"):
+    for k in ("days", "population", "network", "brands", "behaviour", "shocks", "observation"):
         data[k] = copy.deepcopy(cur[k])
     data["name"] = "baseline"
     return validate_scenario(data)

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.model import SocialCommerceModel
 from sim.network import SocialGraph
 from sim.results import RunResult
@@ -40,9 +42,12 @@ def run(
     progress: Callable[[int], None] | None = None,
     keep_model: bool = True,
     model_reporters: dict[str, Any] | None = None,
+    counterfactual: bool = True,
 ) -> RunResult:
     """Run one scenario with one seed. ``model_reporters``: extra Mesa reporters collected
     every day into ``daily`` (a name -> function of the model, as Mesa's DataCollector takes).
+    ``counterfactual``: measure each shock against the same run without it (one more run per
+    shock; see :mod:`sim.resilience`); False skips it (no resilience KPIs).
 
     >>> import sim
     >>> r = sim.run("symbiotic_partner", seed=1, days=60, consumers=500)
@@ -52,7 +57,13 @@ def run(
     sc = resolve(scenario, days=days, consumers=consumers, overrides=overrides)
     model = SocialCommerceModel(sc, seed=seed, graph=graph, model_reporters=model_reporters)
     model.run(progress=progress)
-    result = RunResult.from_model(model)
+
+    def counterfactual_active(alt: Scenario) -> np.ndarray:
+        twin = SocialCommerceModel(alt, seed=seed, graph=graph)
+        twin.run()
+        return np.asarray(twin.datacollector.model_vars["active"], np.float64)
+
+    result = RunResult.from_model(model, counterfactual_active if counterfactual else None)
     if not keep_model:
         result.model = None
     return result

@@ -90,7 +90,9 @@ class Comparison:
             "",
             f"Scenarios: {', '.join(s.name for s in self.scenarios)}; seeds: {self.seeds}; "
             f"{self.scenarios[0].population.consumers:,} consumers, {self.scenarios[0].days} days.",
-            "Cells: mean ± half-width of the 95% confidence interval over seeds.",
+            "Cells: mean ± half-width of the 95% t confidence interval over seeds.",
+            "",
+            *self.definitions(),
             "",
             self.formatted().to_markdown(),
             "",
@@ -104,6 +106,35 @@ class Comparison:
             "",
         ]
         return "\n".join(lines)
+
+    def definitions(self) -> list[str]:
+        """How the KPIs were measured: the stated cohort, horizons, the counterfactual."""
+        obs = {s.observation.model_dump_json() for s in self.scenarios}
+        o = self.scenarios[0].observation
+        w = self.scenarios[0].population.churn_window
+        lines = [
+            "How the KPIs are measured (docs/metrics.md):",
+            "",
+            f"* **Stated cohort**: customers acquired on days {o.cohort_start}–{o.cohort_end - 1}"
+            " of each run; D30/D90/D180/D365, the first-year repeat rate, LTV, CAC and payback "
+            "are computed for this cohort in every scenario.",
+            f"* **D_k retention** is survival: the share of the cohort with no {w}-day gap "
+            "without a purchase (the churn window) during their first k days.",
+            f"* **LTV**: the platform's margin per cohort customer over their first "
+            f"{o.ltv_horizon} days, less costs spent on them, discounted at "
+            f"{100 * o.discount_rate:g}% a year; **CAC**: ad spend over the cohort's "
+            "acquisition days plus its acquisition incentives, per customer; payback: the age "
+            "at which cumulative margin per customer covers CAC.",
+            f"* **Resilience** of a shock: active customers {o.resilience_horizon} days after it "
+            "over the same run (same seed) without that shock; customer-days lost over those "
+            "days.",
+        ]
+        if len(obs) > 1:
+            lines.append(
+                "* Warning: the scenarios use different observation settings; their cohort KPIs "
+                "are not comparable."
+            )
+        return lines
 
     def differences(self, kpis: Sequence[str] = HEADLINE_KPIS) -> list[str]:
         """One line per KPI: B − A with a paired 95% CI over seeds (same seeds, same network

@@ -138,20 +138,31 @@ class Sale:
 
 @dataclass
 class Books:
-    """8. The day's money: per-purchase costs charged to buyers and the flows' totals."""
+    """8. The day's money: the flows' totals and the costs charged to consumers.
+
+    A cost of one of today's purchases (a payout it triggered, an operator fee, points it
+    redeemed) is charged to that purchase (:meth:`charge`: to its acquisition cost or to its
+    margin); a cost spent on customers outside a purchase (a win-back message, a pool
+    payout) to the customers (:meth:`charge_customers`). The transaction log and each
+    consumer's contribution are built from these.
+    """
 
     flows: dict[str, float]  # one entry per registered flow (sim.accounts.FLOWS)
-    to_contribution: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    to_acquisition: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    purchase_costs: list[tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=list)
+    customer_costs: list[tuple[np.ndarray, np.ndarray, str]] = field(default_factory=list)
     earners: np.ndarray = field(default_factory=lambda: EMPTY)  # consumers paid rewards today
 
-    def charge(self, consumers: np.ndarray, amount: np.ndarray, acquisition: bool) -> None:
-        """Charge a platform cost to the consumers it was spent on: to their acquisition cost
-        (CAC) or against their contribution (LTV)."""
+    def charge(self, positions: np.ndarray, amount: np.ndarray, acquisition: bool) -> None:
+        """Charge platform costs to today's purchases (``positions`` into the sale): to their
+        acquisition cost (CAC) or against their margin (LTV)."""
+        if len(positions):
+            self.purchase_costs.append((np.asarray(positions, np.int64), amount, acquisition))
+
+    def charge_customers(self, consumers: np.ndarray, amount: np.ndarray, kind: str) -> None:
+        """Charge a platform cost spent on ``consumers`` outside a purchase (``kind`` names it
+        in the customer-cost log: "winback", "pool", ...)."""
         if len(consumers):
-            (self.to_acquisition if acquisition else self.to_contribution).append(
-                (consumers, amount)
-            )
+            self.customer_costs.append((np.asarray(consumers, np.int64), amount, kind))
 
 
 @dataclass

@@ -42,12 +42,16 @@ def _k(*args: object, **kw: object) -> None:
     KPIS.register(KPI(*args, **kw))  # type: ignore[arg-type]
 
 
+_SURVIVAL = (
+    "of the stated cohort (customers acquired on days [observation.cohort_start, "
+    "observation.cohort_end)), the share still active at every day of their first {k} days: "
+    "no gap of 30 days (the churn window) without a purchase since their first"
+)
 _k(
     "d30_retention",
     "D30 retention",
     "share",
-    "Among customers acquired at least 30 days before the end, the share active at age 30 "
-    "from a repeat purchase.",
+    "Survival to age 30 " + _SURVIVAL.format(k=30),
     headline=True,
     card=True,
 )
@@ -55,17 +59,37 @@ _k(
     "d90_retention",
     "D90 retention",
     "share",
-    "The same at age 90.",
+    "Survival to age 90 " + _SURVIVAL.format(k=90),
     headline=True,
     card=True,
 )
-_k("d180_retention", "D180 retention", "share", "The same at age 180.", headline=True)
 _k(
-    "repurchase_rate",
-    "Repurchase rate",
+    "d180_retention",
+    "D180 retention",
     "share",
-    "Customers with two or more purchases.",
+    "Survival to age 180 " + _SURVIVAL.format(k=180),
     headline=True,
+)
+_k(
+    "d365_retention",
+    "D365 retention",
+    "share",
+    "Survival to age 365 " + _SURVIVAL.format(k=365),
+    headline=True,
+)
+_k(
+    "first_year_repeat_rate",
+    "First-year repeat rate",
+    "share",
+    "Of the stated cohort, the share with a second purchase within 365 days of their first.",
+    headline=True,
+)
+_k(
+    "cohort_customers",
+    "Cohort size",
+    "count",
+    "Customers in the stated cohort (acquired on days [cohort_start, cohort_end)).",
+    None,
 )
 _k("customers", "Customers", "count", "Consumers who bought at least once.", None)
 _k("final_active", "Active at the end", "count", "Active customers on the last day.", headline=True)
@@ -82,8 +106,9 @@ _k(
     "cac",
     "CAC",
     "yuan",
-    "Acquisition spend (ads, subsidies and rewards triggered by first purchases) per acquired "
-    "customer.",
+    "Per customer of the stated cohort: ad spend over the cohort's acquisition days plus the "
+    "acquisition incentives its customers received (first-purchase subsidies and coupons, "
+    "referral bonuses, content rewards).",
     False,
     headline=True,
 )
@@ -91,23 +116,26 @@ _k(
     "ltv",
     "LTV",
     "yuan",
-    "The platform's contribution per acquired customer over the run (commissions less "
-    "subsidies, rewards, operator fees and win-back on repeat purchases, less the pool).",
+    "Per customer of the stated cohort observable for observation.ltv_horizon days: the "
+    "platform's margin on their purchases (commission less repeat-purchase subsidies, "
+    "payouts, operator fees, points) less costs spent on them (win-back, pool payouts), over "
+    "their first ltv_horizon days, discounted at observation.discount_rate a year.",
     headline=True,
 )
 _k(
     "ltv_cac",
     "LTV / CAC",
     "ratio",
-    "LTV over CAC (below 1: customers cost more than they bring).",
+    "LTV over CAC of the stated cohort (below 1: customers cost more than they bring).",
     headline=True,
     card=True,
 )
 _k(
-    "payback_day",
-    "Payback day",
+    "payback_days",
+    "Payback (days)",
     "day",
-    "First day cumulative contribution covers cumulative ad spend.",
+    "The age at which the stated cohort's cumulative discounted margin per customer covers "
+    "its CAC (NaN if not within the observed horizon).",
     False,
     headline=True,
 )
@@ -150,22 +178,40 @@ RESILIENCE = KPI(
     "resilience",
     "Resilience",
     "share",
-    "Active customers 60 days after the shock over active customers the day before it.",
+    "Active customers observation.resilience_horizon days after the shock over the same in "
+    "the counterfactual run without it (same seed: common random numbers). 1: no lasting "
+    "effect.",
+)
+RESILIENCE_GAP = KPI(
+    "resilience_gap",
+    "Customer-days lost",
+    "count",
+    "Customer-days of activity lost to the shock over the horizon, against the same run "
+    "without it.",
+    False,
 )
 
 
 def kpi(key: str) -> KPI:
-    """The registry entry of a KPI key, including the per-shock family
-    (``resilience_<kind>_<i>``: labelled with the shock kind's label)."""
+    """The registry entry of a KPI key, including the per-shock families
+    (``resilience_<kind>_<i>``, ``resilience_gap_<kind>_<i>``: labelled with the shock's)."""
     if key in KPIS:
         return KPIS[key]
-    if key.startswith("resilience_"):
-        from sim.shocks import SHOCKS
+    for family in (RESILIENCE_GAP, RESILIENCE):
+        prefix = family.name + "_"
+        if key.startswith(prefix):
+            from sim.shocks import SHOCKS
 
-        kind, _, index = key[len("resilience_") :].rpartition("_")
-        label = SHOCKS[kind].label if kind in SHOCKS else kind.replace("_", " ")
-        return replace(RESILIENCE, name=key, label=f"Resilience: {label.lower()} (shock {index})")
+            kind, _, index = key[len(prefix) :].rpartition("_")
+            if kind in SHOCKS:
+                label = f"{family.label}: {SHOCKS[kind].label.lower()} (shock {index})"
+                return replace(family, name=key, label=label)
     return KPIS[key]  # raises, listing the registered KPIs
+
+
+def is_shock_kpi(key: str) -> bool:
+    """A per-shock KPI (resilience or customer-days lost)."""
+    return key.startswith("resilience_")
 
 
 def headline() -> tuple[str, ...]:

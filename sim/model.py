@@ -76,7 +76,6 @@ from sim.day import (
 from sim.leaders import LeaderBook
 from sim.ledger import ContributionLedger
 from sim.mechanisms.base import Mechanism
-from sim.metrics import RetentionTracker
 from sim.network import SocialGraph, build_network
 from sim.population import Channel, draw_population
 from sim.scenario import Scenario, load_scenario
@@ -85,6 +84,7 @@ from sim.submodels.attachment import update_attachment
 from sim.submodels.choice import choose_brand, gumbel_choice, option_utilities
 from sim.submodels.exposure import ad_rate, ad_spend, content_sources, draw_awareness
 from sim.submodels.fulfilment import experience, post_content, update_satisfaction_trust
+from sim.transactions import TransactionRecorder
 
 AD_BUDGET_REFERENCE_POPULATION = 5000
 _CONTENT, _REFERRAL = int(Channel.CONTENT), int(Channel.REFERRAL)
@@ -241,7 +241,7 @@ class SocialCommerceModel(mesa.Model):
         self.leaders = LeaderBook(graph.leaders, sc.policy.leaders.outside_wage)
         self.ledger = ContributionLedger()
         self.accounts = Accounts()
-        self.retention = RetentionTracker(self.n, sc.days, sc.population.churn_window)
+        self.transactions = TransactionRecorder()
         self.index = CustomerIndex(self.pop, self.nb, sc.population.churn_window)
         self.today: DailyRow = DailyRow(0)
         # yesterday's positive posts (transient: not derivable from the population arrays)
@@ -312,9 +312,7 @@ class SocialCommerceModel(mesa.Model):
         Called at construction and, automatically, before the next day once a ``Consumer``
         view was written to. Call it yourself after writing ``model.pop`` arrays directly.
         """
-        pop = self.pop
         self.index.resync(self.day)
-        self.retention.reset(self.day, pop.acq_day, pop.last_purchase, pop.purchases)
         self._full_clip = self.day > 0
 
     @property
@@ -620,12 +618,9 @@ class SocialCommerceModel(mesa.Model):
         pop.reference_price[buyers] += beh.reference_rate * (
             sale.paid / lp - pop.reference_price[buyers]
         )
-        # lifecycle bookkeeping: reactivations, repeat-activity for retention, acquisition
-        lp_old = pop.last_purchase[buyers]
-        lapsed_before = lp_old <= day - 1 - window
+        # lifecycle bookkeeping: reactivations, acquisition
+        lapsed_before = pop.last_purchase[buyers] <= day - 1 - window
         today.row["reactivated"] = int(np.count_nonzero(~first & lapsed_before))
-        acq_b = pop.acq_day[buyers]
-        self._started_repeat = acq_b[~first & ((lp_old == acq_b) | lapsed_before)]
         fb = buyers[first]
         acq = np.where(pop.referrer[fb] >= 0, _REFERRAL, pop.aware_channel[fb])
         via = orders.acquired_via[first]
@@ -652,13 +647,20 @@ class SocialCommerceModel(mesa.Model):
         flows["ad_spend"] = today.row["ad_spend"]
         for m in self._mechs:
             m.book(today, sale, books)
-        # per consumer: the platform's contribution and acquisition spend
-        pop.contribution[buyers] += sale.commission - np.where(first, 0.0, sale.subsidy)
-        pop.acquisition_cost[buyers] += np.where(first, sale.subsidy, 0.0)
-        for who, amount in books.to_contribution:
+        # each purchase's margin for the platform and the acquisition incentives it carried
+        margin = sale.commission - np.where(first, 0.0, sale.subsidy)
+        acquisition = np.where(first, sale.subsidy, 0.0)
+        for pos, amount, to_acquisition in books.purchase_costs:
+            if to_acquisition:
+                np.add.at(acquisition, pos, amount)
+            else:
+                np.add.at(margin, pos, -amount)
+        pop.contribution[buyers] += margin
+        pop.acquisition_cost[buyers] += acquisition
+        for who, amount, kind in books.customer_costs:
             np.add.at(pop.contribution, who, -amount)
-        for who, amount in books.to_acquisition:
-            np.add.at(pop.acquisition_cost, who, amount)
+            self.transactions.cost(today.day, who, amount, kind)
+        self.transactions.record(today.day, sale, margin, acquisition)
         self.accounts.book(today.day, flows)
         for f in FLOWS:
             today.row[f.column] = flows[f.name]
@@ -719,7 +721,6 @@ class SocialCommerceModel(mesa.Model):
     def _end_day(self, today: Today, awareness: Awareness, sale: Sale, acts: Acts) -> None:
         """10-11. brands settle; mechanisms' lifecycle; who lapses, retention, the daily row."""
         pop, day, row, brands = self.pop, today.day, today.row, self.brands
-        window = self.scenario.population.churn_window
         gains = [g for m in self._mechs if (g := m.quality_gain(today, sale, acts)) is not None]
         brand_profit = brands.settle(
             day,
@@ -733,10 +734,7 @@ class SocialCommerceModel(mesa.Model):
             m.end_day(today, sale)
         idx = self.index
         expiring = idx.close_day(day, sale.buyers, self._became_active, awareness.unaware)
-        stopped_repeat = pop.acq_day[expiring]
-        stopped_repeat = stopped_repeat[stopped_repeat < day - window]
         fb = sale.buyers[sale.first]
-        self.retention.advance(day, len(fb), self._started_repeat, stopped_repeat)
         n, n_unaware = self.n, len(idx.unaware)
         n_aware = n - n_unaware
         n_cust, n_active = idx.n_customers, idx.n_active

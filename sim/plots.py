@@ -40,29 +40,38 @@ def active_figure(result: RunResult) -> Figure:
 
 
 def retention_figure(results: list[RunResult]) -> Figure:
+    """Survival by age since acquisition with its 95% interval, pooled over the customers
+    observed at each age; each curve stops where fewer than the minimum remain."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for r in results:
-        c = r.retention_curve
-        ax.plot(c.index, c.values, label=r.scenario.name)
-    ax.set(xlabel="days since acquisition", ylabel="share active (repeat purchase)")
-    ax.set_ylim(0, 1)
-    ax.set_title("Retention curve")
+    for i, r in enumerate(results):
+        c = r.retention
+        colour = f"C{i}"
+        ax.plot(c.index, c["rate"], color=colour, label=r.scenario.name)
+        ax.fill_between(c.index, c["lo"], c["hi"], color=colour, alpha=0.2, lw=0)
+    ax.set(xlabel="days since first purchase", ylabel="share surviving (no 30-day gap)")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Customer survival (95% interval)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def cohort_figure(result: RunResult) -> Figure:
-    m = result.cohorts.drop(columns="size")
+    m = result.cohort_table("survival")
+    unit = m.unit
     fig, ax = plt.subplots(figsize=(7, 5))
-    im = ax.imshow(m.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    im = ax.imshow(m.rate.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set(
-        xlabel="months since acquisition",
-        ylabel="acquisition cohort (30-day)",
-        title=f"Cohort retention — {result.scenario.name}",
+        xlabel=f"age ({unit}s since first purchase)",
+        ylabel=f"acquisition cohort ({unit})",
+        title=f"Cohort survival — {result.scenario.name}",
     )
-    ax.set_yticks(range(len(m.index)), m.index)
-    fig.colorbar(im, ax=ax, label="share buying in month")
+    labels = [
+        f"{unit[0].upper()}{c} (n={int(n)})"
+        for c, n in zip(m.rate.index, m.n.iloc[:, 0].fillna(0), strict=True)
+    ]
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    fig.colorbar(im, ax=ax, label="share surviving")
     fig.tight_layout()
     return fig
 

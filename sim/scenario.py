@@ -436,11 +436,51 @@ class Shock(Strict):
         return day >= self.day and (self.duration is None or day < self.day + self.duration)
 
 
+# --------------------------------------------------------------------------- observation
+class Observation(Strict):
+    """How the run's KPIs are measured: the stated cohort and the value horizon.
+
+    Scenarios compared on the same observation settings are compared on the same customers'
+    ages: D_k, the first-year repeat rate, LTV and CAC are all computed for the customers
+    acquired on days [cohort_start, cohort_end) (see docs/metrics.md)."""
+
+    cohort_start: Day = Field(0, description="First acquisition day of the stated cohort.")
+    cohort_end: Day = Field(
+        365,
+        description="The stated cohort is the customers acquired before this day (D_k, repeat "
+        "rate, LTV, CAC).",
+    )
+    ltv_horizon: int = Field(
+        365, ge=1, le=3650, description="Days of each customer's value counted in LTV."
+    )
+    discount_rate: Prob = Field(
+        0.10, description="Annual discount rate of LTV (illustrative: a typical cost of capital)."
+    )
+    min_customers: int = Field(
+        100, ge=1, description="Retention curves stop where fewer customers remain at an age."
+    )
+    resilience_horizon: int = Field(
+        60, ge=1, description="Days after a shock at which resilience is measured."
+    )
+    cohort_unit: Literal["week", "month"] = Field(
+        "month", description="Cohort tables by acquisition week or 30-day month."
+    )
+
+    @model_validator(mode="after")
+    def _cohort_not_empty(self) -> Observation:
+        if self.cohort_end <= self.cohort_start:
+            raise ValueError(
+                f"observation.cohort_end: must be after cohort_start ({self.cohort_start}), "
+                f"got {self.cohort_end}"
+            )
+        return self
+
+
 # --------------------------------------------------------------------------- scenario
 class Scenario(Strict):
     name: str = "unnamed"
     description: str = ""
-    days: int = Field(365, ge=1, le=20_000, description="Days to simulate.")
+    days: int = Field(730, ge=1, le=20_000, description="Days to simulate.")
     population: Population = Field(default_factory=Population)
     network: Network = Field(default_factory=Network)
     brands: Brands = Field(default_factory=Brands)
@@ -448,6 +488,7 @@ class Scenario(Strict):
     policy: Policy = Field(default_factory=Policy)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     shocks: list[Shock] = Field(default_factory=list)
+    observation: Observation = Field(default_factory=Observation)
 
     @model_validator(mode="after")
     def _check_refs(self) -> Scenario:

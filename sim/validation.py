@@ -406,23 +406,22 @@ def subsidy_cut_fall(orders: np.ndarray, cut_day: int, week: int = 7) -> dict[st
 
 
 def _retention_one(args: tuple[Any, int, dict[str, Any], int]) -> dict[str, np.ndarray]:
-    from sim.model import SocialCommerceModel
+    from sim.analytics import retention_curve
+    from sim.api import run
 
     name, seed, overrides, max_age = args
-    m = SocialCommerceModel(_scenario(name, overrides), seed=seed)
-    pop, days = m.pop, m.scenario.days
-    hits = np.zeros(max_age + 1, np.int64)
-    for d in range(days):
-        m.step()
-        bought = np.flatnonzero(pop.last_purchase == d)
-        age = d - pop.acq_day[bought]
-        age = age[(age >= 0) & (age <= max_age)]
-        hits += np.bincount(age, minlength=max_age + 1)
-    sizes = np.bincount(pop.acq_day[pop.acq_day >= 0], minlength=days)[:days]
-    # customers acquired on day a can be observed at age k if a + k <= days - 1
-    reach = np.array([sizes[: max(days - k, 0)].sum() for k in range(max_age + 1)])
-    curve = m.retention.curve().to_numpy()[: max_age + 1]
-    return {"hits": hits, "reach": reach, "active": curve}
+    r = run(_scenario(name, overrides), seed=seed, keep_model=False, counterfactual=False)
+    tx, end = r.transactions, r.observation_end
+    first = tx.groupby("consumer", sort=False)["day"].transform("min")
+    age = (tx["day"] - first).to_numpy()
+    hits = np.bincount(age[age <= max_age], minlength=max_age + 1)
+    acquired = tx.loc[tx["first"], "day"].to_numpy()
+    # customers acquired on day a can be observed at age k if a + k <= end
+    reach = np.array([(acquired + k <= end).sum() for k in range(max_age + 1)])
+    curve = retention_curve(tx, end, "activity", min_customers=1)["rate"].to_numpy()
+    active = np.full(max_age + 1, np.nan)
+    active[: min(len(curve), max_age + 1)] = curve[: max_age + 1]
+    return {"hits": hits, "reach": reach, "active": active}
 
 
 def purchase_retention(
@@ -438,8 +437,8 @@ def purchase_retention(
 
     * ``purchase``: the share who buy *on* day k after their first purchase (the purchase
       analogue of an app's "day-k retention", which counts sessions on day k);
-    * ``active``: the model's retention curve (``sim.metrics``): active at age k through a
-      repeat purchase within the churn window (mean over seeds).
+    * ``active``: activity at age k (a purchase within the churn window ending at age k,
+      pooled over the customers observed at k; mean over seeds).
     """
     overrides: dict[str, Any] = {"days": days}
     if consumers is not None:

@@ -34,4 +34,6 @@ def star4() -> SocialGraph:
     return graph_from_edges(5, [(0, 1), (0, 2), (0, 3), (3, 4)])
 
 
-SMALL = {"population.consumers": 600, "days": 120}
+#: small, fast runs: 600 consumers for 120 days; the stated cohort is the first 30 days’
+#: customers, so D30 and D90 are observable (day 29 + 90 <= 119)
+SMALL = {"population.consumers": 600, "days": 120, "observation.cohort_end": 30}

@@ -89,8 +89,8 @@ def test_loyalty_books_earning_spending_and_the_cost():
     loyalty.book(today, sale_of([7], [80.0], [100.0], redeemed=[20.0]), books)
     assert loyalty.balance[7] == pytest.approx(2500.0 + 80.0 - 2000.0)
     assert books.flows["points_redeemed"] == pytest.approx(20.0)
-    (who, amount), *_ = books.to_contribution
-    assert who.tolist() == [7] and amount.tolist() == [20.0]
+    (pos, amount, to_acquisition), *_ = books.purchase_costs
+    assert pos.tolist() == [0] and amount.tolist() == [20.0] and not to_acquisition
     assert today.row["points_issued"] == pytest.approx(80.0)
 
 

@@ -158,19 +158,10 @@ def test_shocks_act():
 
 def test_incremental_indices_match_a_full_recount():
     """The model's derived indices (kept up to date from each day's changes) equal a fresh
-    recount from the population arrays, and so do the retention tallies."""
-    from sim.metrics import RetentionTracker
-
+    recount from the population arrays."""
     sc = sim.load_scenario("symbiotic_partner").with_overrides(SMALL)
     m = SocialCommerceModel(sc, seed=8)
-    check = RetentionTracker(m.n, sc.days, sc.population.churn_window)
-    pop = m.pop
-    m.run(
-        40,
-        progress=lambda d: check.record(d - 1, pop.acq_day, pop.last_purchase, pop.purchases),
-    )
-    np.testing.assert_array_equal(m.retention.reached, check.reached)
-    np.testing.assert_array_equal(m.retention.retained, check.retained)
+    m.run(40)
     idx = m.index
     kept = {
         name: getattr(idx, name).copy() for name in ("active", "customer", "referable", "unaware")
@@ -274,3 +265,64 @@ def test_removing_one_shock_does_not_move_another():
         sim.resolve("subsidy_group_buying", overrides={**SMALL, "shocks": [b]})
     )
     assert shock_stream(m1, 1) == shock_stream(m2, 0)
+
+
+# --------------------------------------------------------------------------- the transaction log
+def test_the_transaction_log_accounts_for_every_purchase_and_every_yuan(result):
+    """One row per order; its money adds up to the books; margins, acquisition costs and
+    customer costs together are the platform's net (before ads)."""
+    from sim.analytics import validate_customer_costs, validate_transactions
+
+    tx, costs, d, acc = result.transactions, result.customer_costs, result.daily, result.accounts
+    validate_transactions(tx, result.observation_end)
+    validate_customer_costs(costs, result.observation_end)
+    assert len(tx) == d["orders"].sum()
+    assert tx["first"].sum() == d["new_customers"].sum() == result.kpis["customers"]
+    assert tx["amount"].sum() == pytest.approx(acc["consumer_paid"].sum())
+    assert tx["subsidy"].sum() == pytest.approx(acc["subsidies"].sum())
+    assert tx["redeemed"].sum() == pytest.approx(acc["points_redeemed"].sum())
+    assert (tx["channel"] == "group").sum() == d["group_orders"].sum()
+    net = tx["margin"].sum() - tx["acquisition_cost"].sum() - costs["amount"].sum()
+    assert net == pytest.approx(acc["platform_net"].sum() + acc["ad_spend"].sum(), abs=1e-6)
+    cons = result.consumers
+    assert cons["contribution"].sum() == pytest.approx(
+        tx["margin"].sum() - costs["amount"].sum(), abs=1e-6
+    )
+
+
+def test_rfm_summary_is_the_logs(tmp_path):
+    r = sim.run("symbiotic_partner", seed=2, overrides=SMALL, counterfactual=False)
+    r.save(tmp_path, figures=False)
+    from sim.analytics import rfm_summary
+
+    again = rfm_summary(pd.read_parquet(tmp_path / "transactions.parquet"), r.observation_end)
+    pd.testing.assert_frame_equal(again, pd.read_parquet(tmp_path / "rfm.parquet"))
+    assert list(r.rfm.columns) == ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    assert len(r.rfm) == r.kpis["customers"]
+
+
+def test_counterfactual_resilience_is_one_for_a_shock_of_size_zero():
+    over = {**SMALL, "days": 110}
+    for shock in SHOCK_CASES:
+        r = sim.run(
+            "subsidy_group_buying",
+            seed=5,
+            overrides={**over, "shocks": [{**shock, "magnitude": 0}]},
+        )
+        kind = shock["kind"]
+        assert r.kpis[f"resilience_{kind}_0"] == 1.0, kind
+        assert r.kpis[f"resilience_gap_{kind}_0"] == 0.0, kind
+
+
+def test_counterfactual_resilience_measures_the_shock_not_the_market():
+    """The cut is compared with the same run without it: the ratio is active customers 60
+    days after over the counterfactual's, the gap the customer-days between the curves."""
+    over = {**SMALL, "days": 110, "shocks": [{"kind": "subsidy_end", "day": 40}]}
+    r = sim.run("subsidy_group_buying", seed=5, overrides=over)
+    cf = sim.run("subsidy_group_buying", seed=5, overrides={**over, "shocks": []})
+    a, c = r.daily["active"].to_numpy(), cf.daily["active"].to_numpy()
+    assert r.kpis["resilience_subsidy_end_0"] == pytest.approx(a[100] / c[100])
+    assert r.kpis["resilience_gap_subsidy_end_0"] == pytest.approx((c[40:100] - a[40:100]).sum())
+    assert r.resilience.loc[0, "counterfactual"] == c[100]
+    skipped = sim.run("subsidy_group_buying", seed=5, overrides=over, counterfactual=False)
+    assert "resilience_subsidy_end_0" not in skipped.kpis

@@ -145,8 +145,8 @@ def fingerprint(r: sim.RunResult) -> dict[str, Any]:
             "active": int(m.leaders.active.sum()),
             "income_total": float(m.leaders.income_total.sum()),
         },
-        "retention_reached": int(m.retention.reached.sum()),
-        "retention_retained": int(m.retention.retained.sum()),
+        "transactions": len(r.transactions),
+        "transactions_margin": float(r.transactions["margin"].sum()),
         "ledger_entries": len(m.ledger),
         "ledger_head": m.ledger.head,
     }

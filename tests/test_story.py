@@ -1,5 +1,5 @@
-"""The brief's qualitative story, as it emerges from the mechanisms under the shipped
-defaults (5 seeds, the flagship comparison), and a documented change that reverses it."""
+"""The flagship comparison's findings under the shipped defaults (5 seeds), as the README
+states them: each point is checked so a change that breaks one says so."""
 
 from __future__ import annotations
 
@@ -27,46 +27,34 @@ def test_subsidies_grow_faster_early(flagship):
     )
 
 
-def test_symbiotic_retains_better_and_pays_back(flagship):
-    assert mean(flagship, "symbiotic_partner", "d90_retention") > mean(
-        flagship, "subsidy_group_buying", "d90_retention"
+def test_symbiotic_pays_back_and_subsidies_do_not(flagship):
+    assert mean(flagship, "symbiotic_partner", "ltv_cac") > 1.0
+    assert mean(flagship, "subsidy_group_buying", "ltv_cac") < mean(
+        flagship, "symbiotic_partner", "ltv_cac"
     )
-    assert mean(flagship, "symbiotic_partner", "ltv_cac") > mean(
-        flagship, "subsidy_group_buying", "ltv_cac"
+    assert mean(flagship, "symbiotic_partner", "platform_profit") > mean(
+        flagship, "subsidy_group_buying", "platform_profit"
     )
 
 
-def test_larger_drop_when_subsidy_ends(flagship):
+def test_the_subsidy_cut_costs_the_subsidy_model_far_more(flagship):
+    """Against the same run without the cut (counterfactual), the subsidy model loses a large
+    share of its active customers; the symbiotic model, whose launch coupons were small,
+    barely notices."""
     key = "resilience_subsidy_end_0"
-    assert (
-        mean(flagship, "subsidy_group_buying", key) < mean(flagship, "symbiotic_partner", key) - 0.2
+    assert mean(flagship, "subsidy_group_buying", key) < 0.8
+    assert mean(flagship, "symbiotic_partner", key) > 0.9
+    gap = "resilience_gap_subsidy_end_0"
+    assert mean(flagship, "subsidy_group_buying", gap) > 10 * mean(
+        flagship, "symbiotic_partner", gap
     )
 
 
-def test_tiny_partner_share_and_no_relational_channels_reverse_d90():
-    """README: 'Where the story stops'. A partner program that pays too little to matter
-    and no community operators: the symbiotic model loses its retention edge."""
-    comp = compare(
-        ["subsidy_group_buying", "symbiotic_partner"],
-        seeds=5,
-        overrides=None,
+def test_early_survival_favours_subsidised_frequent_buyers(flagship):
+    """Survival-based D90 (no 30-day gap in the first 90 days) is higher under subsidies:
+    subsidised, invited customers buy more often while the subsidy runs. By D180 both
+    cohorts have almost all had a gap (README: what changed with the new definitions)."""
+    assert mean(flagship, "subsidy_group_buying", "d90_retention") > mean(
+        flagship, "symbiotic_partner", "d90_retention"
     )
-    weak = compare(
-        ["symbiotic_partner"],
-        seeds=5,
-        overrides={
-            "policy.partner.share": 0.002,
-            "policy.partner.referral_bonus": 0.0,
-            "policy.partner.content_reward": 0.0,
-            "policy.partner.reward_pool_share": 0.0,
-            "policy.leaders.operator_mode": False,
-            "policy.cocreation.enabled": False,
-            "policy.ledger.transparent": False,
-        },
-    )
-    assert mean(weak, "symbiotic_partner", "d90_retention") < mean(
-        comp, "symbiotic_partner", "d90_retention"
-    )
-    assert mean(weak, "symbiotic_partner", "d90_retention") < mean(
-        comp, "subsidy_group_buying", "d90_retention"
-    )
+    assert mean(flagship, "subsidy_group_buying", "d180_retention") < 0.1

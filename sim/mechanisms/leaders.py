@@ -127,7 +127,7 @@ class Leaders(Mechanism):
             comm_b = community[sale.buyers]
             fee = np.where(self.leaders.active[comm_b], self.cfg.operator_share * sale.paid, 0.0)
             self.leaders.pay(comm_b, fee)
-            books.charge(sale.buyers, fee, acquisition=False)
+            books.charge(np.arange(len(sale)), fee, acquisition=False)
             books.flows["operator_fees"] += float(fee.sum())
 
     def acts(self, today: Today, sale: Sale, books: Books, acts: Acts) -> None:

@@ -151,7 +151,7 @@ class LoyaltyPoints(Mechanism):
             earned = cfg.points_per_yuan * sale.paid
             self.balance[sale.buyers] += earned - spent
             books.flows["points_redeemed"] = float(sale.redeemed.sum())
-            books.charge(sale.buyers, sale.redeemed, acquisition=False)
+            books.charge(np.arange(len(sale)), sale.redeemed, acquisition=False)
             issued, used = float(earned.sum()), float(spent.sum())
             self.issued += issued
             self.redeemed += used

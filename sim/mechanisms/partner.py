@@ -187,7 +187,8 @@ class PartnerProgram(Mechanism):
         ref: np.ndarray,
     ) -> None:
         """Seal the day's ledger block; pay balances; charge each payout to the buyer who
-        triggered it (first purchases: CAC, repeat purchases: contribution)."""
+        triggered it (first purchases: CAC, repeat purchases: its margin; pool payouts: a
+        cost of the partner paid)."""
         model = self.model
         model.ledger.append(today.day, acc, kind, amount, ref)
         is_pay = kind >= _MIN_PAYOUT_KIND
@@ -199,18 +200,22 @@ class PartnerProgram(Mechanism):
         books.flows["rewards"] += float(amt.sum())
         refd = ref[is_pay]
         has_ref = refd >= 0
-        on_first = np.zeros(len(refd), bool)
+        pos = np.full(len(refd), -1, np.int64)  # the triggering purchase's place in the sale
         if has_ref.any():
             slot = model.scratch_slot
             slot[sale.buyers] = np.arange(len(sale.buyers))
-            on_first[has_ref] = sale.first[slot[refd[has_ref]]]
+            pos[has_ref] = slot[refd[has_ref]]
             slot[sale.buyers] = -1
+        on_first = np.zeros(len(refd), bool)
+        on_first[has_ref] = sale.first[pos[has_ref]]
         to_cac = has_ref & on_first
-        books.charge(refd[to_cac], amt[to_cac], acquisition=True)
+        books.charge(pos[to_cac], amt[to_cac], acquisition=True)
         to_ltv = has_ref & ~on_first
-        books.charge(refd[to_ltv], amt[to_ltv], acquisition=False)
-        # pool payouts reward contributions, not one buyer's purchase: charged to LTV as a whole
-        today.row["pool_paid"] = float(amt[kind[is_pay] == _POOL].sum())
+        books.charge(pos[to_ltv], amt[to_ltv], acquisition=False)
+        # pool payouts reward contributions, not one purchase: a cost of the partner paid
+        pool = kind[is_pay] == _POOL
+        books.charge_customers(acc_pay[pool], amt[pool], "pool")
+        today.row["pool_paid"] = float(amt[pool].sum())
 
     # ---------------------------------------------------------------- stages 9, 11
     def acts(self, today: Today, sale: Sale, books: Books, acts: Acts) -> None:

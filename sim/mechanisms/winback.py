@@ -77,4 +77,4 @@ class WinBack(Mechanism):
         if len(self._contacted):
             cost = self.cfg.winback_cost
             books.flows["winback_spend"] += cost * len(self._contacted)
-            books.charge(self._contacted, np.full(len(self._contacted), cost), acquisition=False)
+            books.charge_customers(self._contacted, np.full(len(self._contacted), cost), "winback")

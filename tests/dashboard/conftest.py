@@ -17,7 +17,7 @@ except ImportError:
     collect_ignore_glob = ["test_*.py"]
 
 APP = ROOT / "dashboard" / "app.py"
-SMALL = {"population.consumers": 600, "days": 150}
+SMALL = {"population.consumers": 600, "days": 150, "observation.cohort_end": 30}
 
 
 @pytest.fixture(autouse=True)

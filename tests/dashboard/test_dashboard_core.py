@@ -17,7 +17,7 @@ from sim.dashboard.netview import _PALETTE, NetworkPainter, community_layout
 from sim.network import build_network
 from sim.scenario import Network, Scenario, ScenarioError
 
-SMALL = {"population.consumers": 400, "days": 120}
+SMALL = {"population.consumers": 400, "days": 120, "observation.cohort_end": 30}
 
 
 # --------------------------------------------------------------------------- uploads
