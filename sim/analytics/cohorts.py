@@ -65,7 +65,7 @@ def counts_by_age(
 
     def from_last_age(last: np.ndarray) -> np.ndarray:
         # customers whose last counted age is >= a, for each a (a reverse cumulative sum)
-        hist = np.bincount(g * width + last, minlength=n_groups * width).reshape(n_groups, -1)
+        hist = np.bincount(g * width + last, minlength=n_groups * width).reshape(n_groups, width)
         return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, :-1]
 
     n = from_last_age(max_age)
@@ -79,7 +79,7 @@ def counts_by_age(
         delta = np.bincount(rg * width + start[rk], minlength=n_groups * width) - np.bincount(
             rg * width + stop[rk], minlength=n_groups * width
         )
-        k = np.cumsum(delta.reshape(n_groups, -1), axis=1)[:, :-1]
+        k = np.cumsum(delta.reshape(n_groups, width), axis=1)[:, :-1]
     return k, n
 
 
