@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 import sim
 from sim import kpis as _kpis
 from sim import levers as _levers
 from sim import mechanisms
 from sim.accounts import FLOWS
+from sim.limits import UPLOAD_MAX_BYTES, UPLOAD_MAX_NODES, LimitExceeded, check_memory
 from sim.network import NetworkError
 from sim.scenario import (
     SCENARIO_DIR,
@@ -49,7 +49,7 @@ from sim.shocks import SHOCKS
 MAX_CONSUMERS = 50_000  # interactive pages; the CLI has no such cap
 MAX_DAYS = 3_650
 MAX_SEED = 2**32 - 1
-MAX_UPLOAD_BYTES = 200_000  # a scenario is a few KB; this leaves room for comments
+MAX_UPLOAD_BYTES = UPLOAD_MAX_BYTES.value()  # a scenario is a few KB (sim.limits)
 CLASSROOM_MAX_CONSUMERS = 2_000  # the picture stays readable and smooth up to here
 MAX_COMPARE_SCENARIOS = 6
 MAX_COMPARE_SEEDS = 20
@@ -289,10 +289,16 @@ def check_limits(
             f"days: at most {MAX_DAYS:,} on {where} (got {sc.days:,}); for longer runs, "
             f"{cli_hint()}"
         )
+    try:  # a dense network (huge mean degree) can need gigabytes even at 50,000 consumers
+        check_memory(sc, where="network.mean_degree", advice="")
+    except LimitExceeded as err:
+        raise InputError(str(err)) from None
 
 
 def check_seed(value: Any) -> int:
     """A seed is a whole number 0..2³²-1; anything else gets a message, not a clamp."""
+    if isinstance(value, np.integer | np.floating):
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {value!r})")
     if isinstance(value, float) and (not math.isfinite(value) or value != int(value)):
@@ -303,16 +309,13 @@ def check_seed(value: Any) -> int:
     return seed
 
 
-def _reject_aliases(text: str) -> None:
-    # YAML aliases let a small file expand into a huge structure ("billion laughs").
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise InputError("upload: YAML aliases (*name) are not accepted; write values out")
-
-
 def parse_upload(data: bytes, filename: str = "scenario.yaml") -> Scenario:
-    """Parse an uploaded scenario safely: size cap, UTF-8, safe YAML without aliases,
-    ``base`` only as a shipped scenario name, no server file paths."""
+    """Parse an uploaded scenario safely: the project's bounded YAML reader (size, depth,
+    alias expansion, duplicate keys; :mod:`sim.safe_yaml`) with the upload's tighter limits,
+    UTF-8, ``base`` only as a shipped scenario name, no server file paths."""
+    from sim.safe_yaml import YamlError
+    from sim.safe_yaml import load as load_yaml
+
     label = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:80] or "scenario"
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(
@@ -320,18 +323,16 @@ def parse_upload(data: bytes, filename: str = "scenario.yaml") -> Scenario:
             f"{MAX_UPLOAD_BYTES // 1000} KB (a scenario file is a few KB)"
         )
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"upload: {label} is not a UTF-8 text file") from None
-    try:
-        _reject_aliases(text)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise InputError(f"upload: {label} is not valid YAML{where}") from None
-    if raw is None:
-        raise InputError(f"upload: {label} is empty")
+        raw = load_yaml(
+            data,
+            f"upload: {label}",
+            max_bytes=MAX_UPLOAD_BYTES,
+            max_nodes=UPLOAD_MAX_NODES.value(),
+        )
+    except YamlError as err:
+        raise InputError(str(err)) from None
+    if raw is None or raw == {}:
+        raise InputError(f"upload: {label} is empty (no scenario fields)")
     if not isinstance(raw, dict):
         raise InputError(f"upload: {label} must hold a mapping of scenario fields")
     base = raw.pop("base", None)

@@ -289,10 +289,17 @@ def small_spec(
 
 
 def plan_small(spec: dict[str, Any]) -> int:
-    """Validate a small sweep and return its number of runs (refused above the cap)."""
-    from sim.batch import build_plan, load_spec
+    """Validate a small sweep and return its number of runs (refused above the cap).
 
-    total = build_plan(load_spec(spec)).total
+    The size comes from the spec alone (:func:`sim.limits.sweep_runs`) and is checked
+    before the plan is built, so a huge size is refused at once instead of allocated."""
+    from sim.batch import build_plan, load_spec
+    from sim.limits import sweep_runs
+
+    loaded = load_spec(spec)  # a spec built by this page: no plug-in model is ever allowed
+    total = sweep_runs(loaded)
+    if total <= MAX_SMALL_RUNS:
+        total = build_plan(loaded, max_runs=MAX_SMALL_RUNS).total
     if total > MAX_SMALL_RUNS:
         raise InputError(
             f"sweep: {total:,} runs is more than the {MAX_SMALL_RUNS} a sweep started here may "

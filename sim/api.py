@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from sim.limits import LimitExceeded, check_memory
 from sim.model import SocialCommerceModel
 from sim.network import SocialGraph
 from sim.results import RunResult
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
 
 
 def resolve(
@@ -48,6 +49,8 @@ def run(
     every day into ``daily`` (a name -> function of the model, as Mesa's DataCollector takes).
     ``counterfactual``: measure each shock against the same run without it (one more run per
     shock; see :mod:`sim.resilience`); False skips it (no resilience KPIs).
+    A run whose memory estimate is above the limit is refused up front with ScenarioError
+    (:func:`sim.limits.check_memory`).
 
     >>> import sim
     >>> r = sim.run("symbiotic_partner", seed=1, days=60, consumers=500)
@@ -55,6 +58,11 @@ def run(
     True
     """
     sc = resolve(scenario, days=days, consumers=consumers, overrides=overrides)
+    if graph is None:  # refuse up front what would exhaust memory (sim.limits)
+        try:
+            check_memory(sc, counterfactual=counterfactual)
+        except LimitExceeded as err:
+            raise ScenarioError(str(err)) from None
     model = SocialCommerceModel(sc, seed=seed, graph=graph, model_reporters=model_reporters)
     model.run(progress=progress)
 

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from sim.limits import CSV_MAX_BYTES, CSV_MAX_ROWS, format_bytes
 from sim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
 TARGETS = ("customers_share", "active_share", "buyers_share", "retention")
@@ -142,9 +143,18 @@ def load_observed(
     """
     p = Path(path)
     if not p.is_file():
+        if p.exists():
+            raise CalibrationError(f"--data: {str(p)!r} is not a regular file (a folder or device)")
         raise CalibrationError(f"--data: file not found: {str(p)!r}")
+    size, cap = p.stat().st_size, CSV_MAX_BYTES.value()
+    if size > cap:
+        raise CalibrationError(
+            f"--data: {p.name} is {format_bytes(size)}, above the {format_bytes(cap)} limit for "
+            f"an observed-series CSV; {CSV_MAX_BYTES.how_to_raise()}"
+        )
+    max_rows = CSV_MAX_ROWS.value()
     try:
-        df = pd.read_csv(p, comment="#", skipinitialspace=True)
+        df = pd.read_csv(p, comment="#", skipinitialspace=True, nrows=max_rows + 1)
     except pd.errors.EmptyDataError:
         raise CalibrationError(f"--data: {p.name} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as err:
@@ -164,6 +174,11 @@ def load_observed(
             )
     if len(df) == 0:
         raise CalibrationError(f"--data: {p.name} has no rows")
+    if len(df) > max_rows:
+        raise CalibrationError(
+            f"--data: {p.name} has more than {max_rows:,} rows, the limit for an observed "
+            f"series (one row per day); {CSV_MAX_ROWS.how_to_raise()}"
+        )
     y = pd.to_numeric(df[y_col], errors="coerce")
     if y.isna().any():
         row = int(np.flatnonzero(y.isna().to_numpy())[0])

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.limits import GRAPH_MAX_BYTES, GRAPH_MAX_EDGES, GRAPHML_MAX_BYTES, Limit, format_bytes
 from sim.network_kinds import NETWORK_KINDS
 
 if TYPE_CHECKING:  # networkx and scipy are imported where used: building a graph needs neither
@@ -48,7 +49,7 @@ if TYPE_CHECKING:  # networkx and scipy are imported where used: building a grap
     import networkx as nx
     import scipy.sparse as sp
 
-    from sim.scenario import Network
+    from sim.scenario import Network, Scenario
 
 __all__ = [
     "COMPLETE_MAX_NODES",
@@ -59,6 +60,7 @@ __all__ = [
     "NetworkError",
     "SocialGraph",
     "build_network",
+    "check_graph_reference",
     "detect_communities",
     "load_graph",
     "select_leaders",
@@ -966,7 +968,12 @@ def load_graph(
             f"(allowed: {', '.join(allowed)})"
         )
     if not p.is_file():
+        if p.exists():
+            raise NetworkError(
+                f"network.path: {str(p)!r} is not a regular file (a folder or device)"
+            )
         raise NetworkError(f"network.path: file not found: {str(p)!r}")
+    _check_file_size(p, GRAPHML_MAX_BYTES if suffix in GRAPHML_SUFFIXES else GRAPH_MAX_BYTES)
     if suffix in GRAPHML_SUFFIXES:
         return _load_graphml(p, leader_selection, rng, community_size)
     src, dst = _read_edge_list(p)
@@ -989,10 +996,49 @@ def load_graph(
     return g
 
 
+def check_graph_reference(scenario: Scenario) -> None:
+    """Check the graph file a scenario refers to as a run would use it: ``network.path``
+    exists, is within the graph-file limits, parses, and has population.consumers nodes.
+
+    ``symbiosim validate`` calls this after the schema check, so a scenario it accepts does
+    not fail later for a missing or broken graph file. Raises NetworkError (one line)."""
+    net = scenario.network
+    if net.kind != "file":
+        return
+    g = load_graph(
+        str(net.path),
+        net.leader_selection,
+        np.random.default_rng(0),
+        community_size=net.community_size,
+    )
+    n = scenario.population.consumers
+    if g.n != n:
+        raise NetworkError(
+            f"network.path: the file has {g.n:,} nodes but population.consumers is {n:,}; "
+            f"set population.consumers to {g.n}"
+        )
+
+
+def _check_file_size(p: Path, limit: Limit) -> None:
+    """Refuse a graph file above its size limit before reading a byte of it."""
+    try:
+        size = p.stat().st_size
+    except OSError as err:
+        raise NetworkError(f"network.path: cannot read {p.name} ({err.strerror or err})") from None
+    cap = limit.value()
+    if size > cap:
+        raise NetworkError(
+            f"network.path: {p.name} is {format_bytes(size)}, above the {format_bytes(cap)} "
+            f"limit for {limit.what.split(' (')[0]}; {limit.how_to_raise()}"
+        )
+
+
 def _read_edge_list(p: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The two label columns of an edge-list file as object arrays of str."""
+    """The two label columns of an edge-list file as object arrays of str (at most
+    ``graph_max_edges`` rows: the reader stops one row past the limit)."""
     import pandas as pd
 
+    max_edges = GRAPH_MAX_EDGES.value()
     try:
         with p.open("r", encoding="utf-8-sig") as fh:
             head = fh.read(65536)
@@ -1029,6 +1075,7 @@ def _read_edge_list(p: Path) -> tuple[np.ndarray, np.ndarray]:
             skipinitialspace=True,
             encoding="utf-8-sig",
             engine="c",
+            nrows=max_edges + 2,  # a header row, and one row to tell "more than the limit"
         )
     except pd.errors.EmptyDataError:
         raise NetworkError(f"network.path: {p.name} is empty (no edges)") from None
@@ -1065,6 +1112,11 @@ def _read_edge_list(p: Path) -> tuple[np.ndarray, np.ndarray]:
         src, dst = src[1:], dst[1:]
     if len(src) == 0:
         raise NetworkError(f"network.path: {p.name} is empty (no edges)")
+    if len(src) > max_edges:
+        raise NetworkError(
+            f"network.path: {p.name} has more than {max_edges:,} rows (edges), the limit for "
+            f"an edge-list file; {GRAPH_MAX_EDGES.how_to_raise()}"
+        )
     return src, dst
 
 

@@ -38,9 +38,11 @@ class ScenarioError(ValueError):
 
 
 class Strict(BaseModel):
-    """Base for all scenario sections: unknown keys are errors, assignments are validated."""
+    """Base for all scenario sections: unknown keys are errors, assignments are validated,
+    and every float is finite (NaN and ±infinity mean nothing as a parameter; a field that
+    needs them must say so with its own ``allow_inf_nan``)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- population
@@ -637,12 +639,40 @@ def get_path(data: dict[str, Any], path: str) -> Any:
     return cur
 
 
-def parse_value(text: str) -> Any:
-    """Parse a CLI ``--set`` value as YAML (numbers, booleans, null, lists)."""
+def parse_value(text: str, where: str = "--set") -> Any:
+    """Parse a CLI ``--set`` value as YAML (numbers, booleans, null, lists), within the
+    YAML reader's limits; text that is not YAML stays a string (``--set name=a: b``)."""
+    from sim.limits import SET_MAX_BYTES
+    from sim.safe_yaml import YamlError, load
+
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+        return load(text, where, max_bytes=SET_MAX_BYTES.value())
+    except YamlError as err:
+        if err.kind == "syntax":
+            return text
+        raise ScenarioError(str(err)) from None
+
+
+def parse_overrides(items: list[str] | None, flag: str = "--set") -> dict[str, Any]:
+    """``key.path=value`` items as an overrides dict. A path given twice, or inside another
+    given path, is refused: the later value would silently hide the earlier one."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ScenarioError(f"{flag}: expected key.path=value, got {item[:200]!r}")
+        key, value = (part.strip() for part in item.split("=", 1))
+        if not key:
+            raise ScenarioError(f"{flag}: expected key.path=value, got {item[:200]!r}")
+        for other in out:
+            if key == other:
+                raise ScenarioError(f"{flag} {key}: given twice; give each field once")
+            if other.startswith(key + ".") or key.startswith(other + "."):
+                raise ScenarioError(
+                    f"{flag} {key}: overlaps {flag} {other} (one would hide the other); "
+                    "give each field once"
+                )
+        out[key] = parse_value(value, f"{flag} {key}")
+    return out
 
 
 def resolve_scenario_path(ref: str | Path, relative_to: Path | None = None) -> Path:
@@ -671,20 +701,40 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file as a raw dict with its ``base`` chain merged in."""
+    """Read a scenario file as a raw dict with its ``base`` chain merged in.
+
+    The file is read by the bounded YAML reader (size, depth, alias expansion, duplicate
+    keys); an empty file or an empty mapping is refused, not run as the defaults."""
+    from sim.safe_yaml import YamlError, load_file
+
     p = resolve_scenario_path(path).resolve()
     if p in _seen:
         raise ScenarioError(f"base: circular reference through {p.name}")
     try:
-        text = p.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"scenario: {p.name}{where} is not valid YAML") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"scenario: cannot read {p.name} ({err.__class__.__name__})") from None
-    return _merge_base(data, p.parent, _seen + (p,))
+        data = load_file(p)
+    except YamlError as err:
+        raise ScenarioError(f"scenario: {err}") from None
+    return _merge_base(_require_fields(data, p.name), p.parent, _seen + (p,))
+
+
+def _require_fields(data: Any, label: str) -> dict[str, Any]:
+    """A scenario document must be a non-empty mapping of fields."""
+    if data is None or data == {}:
+        raise ScenarioError(
+            f"scenario: {label} is empty (no fields); a scenario needs at least one field or "
+            "a base (an empty file is refused rather than run as the defaults)"
+        )
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"scenario: {label} must hold a mapping of fields, not a {_yaml_kind(data)}"
+        )
+    return data
+
+
+def _yaml_kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _merge_base(data: Any, folder: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -696,7 +746,18 @@ def _merge_base(data: Any, folder: Path, seen: tuple[Path, ...]) -> dict[str, An
     if not isinstance(base, str):
         raise ScenarioError("base: must be a scenario file name or path")
     base_path = resolve_scenario_path(base, folder)
-    return deep_merge(read_scenario_dict(base_path, seen), data)
+    try:
+        base_data = read_scenario_dict(base_path, seen)
+    except ScenarioError as err:
+        text = str(err).removeprefix("scenario: ")
+        raise ScenarioError(f"base: {text}") from None
+    unknown = sorted(str(k) for k in base_data if k not in Scenario.model_fields)
+    if unknown:
+        raise ScenarioError(
+            f"base: {base_path.name} is not a scenario file (unknown fields: "
+            f"{', '.join(unknown[:8])}; a scenario has {', '.join(Scenario.model_fields)})"
+        )
+    return deep_merge(base_data, data)
 
 
 def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
@@ -704,7 +765,7 @@ def load_scenario(source: str | Path | dict[str, Any] | Scenario) -> Scenario:
     if isinstance(source, Scenario):
         return source
     if isinstance(source, dict):
-        data = copy.deepcopy(source)
+        data = copy.deepcopy(_require_fields(source, "the mapping"))
         return validate_scenario(_merge_base(data, SCENARIO_DIR, ()))
     return validate_scenario(read_scenario_dict(source))
 

@@ -244,5 +244,5 @@ def test_load_runs_errors_are_clear(tmp_path):
     with pytest.raises(StorageError, match="not found"):
         load_runs(tmp_path / "missing.duckdb")
     (tmp_path / "junk.duckdb").write_text("not a database")
-    with pytest.raises(StorageError, match="not a usable DuckDB database"):
+    with pytest.raises(StorageError, match="is not a DuckDB database"):
         load_runs(tmp_path / "junk.duckdb")

@@ -96,7 +96,7 @@ def test_shipped_sweeps_are_valid():
         ({"replicates": 3}, "replicates", "unknown field (allowed: name"),
         ({"base": "no_such_scenario"}, "base", "not found"),
         ({"overrides": {"days": 0}}, "overrides", "days"),
-        ({"model": "no_such_pkg.mod:fn", "base": None}, "model", "cannot import"),
+        ({"model": "no_such_pkg.mod:fn", "base": None}, "model", "not a registered model"),
         (
             {"record": {"daily": True, "daily_columns": ["activ"]}},
             "record.daily_columns",
@@ -209,7 +209,7 @@ def test_plan_hash_ignores_replications_but_not_parameters():
 def test_test_models_resolve_in_a_fresh_interpreter():
     """A sweep worker started afresh (spawn, a Dask worker, `python -m sim.cli sweep`)
     finds the plug-in models that live under tests/ (see tests/conftest.py)."""
-    code = "from sim.batch.spec import resolve_model; print(resolve_model('sweep_models:ishigami'))"
+    code = "from sim.batch.models import load_model; print(load_model('sweep_models:ishigami'))"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "function ishigami" in p.stdout, p.stderr
 

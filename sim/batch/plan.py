@@ -43,6 +43,7 @@ class Plan:
     design: Design
     runs: list[PlannedRun]
     payloads: list[dict[str, Any]] = field(repr=False)  # per design point
+    heaviest: Any = field(default=None, repr=False)  # the point needing the most memory
 
     @property
     def total(self) -> int:
@@ -52,7 +53,7 @@ class Plan:
         rec = self.spec.record
         return RunTask(
             run_key=run.run_key,
-            model=self.spec.model,
+            model=self.spec.model_target,
             payload=self.payloads[run.point],
             seed=run.seed,
             daily=rec.daily,
@@ -60,11 +61,22 @@ class Plan:
         )
 
 
-def build_plan(spec: SweepSpec) -> Plan:
-    """Resolve every design point and derive every run's seed and key."""
+def build_plan(spec: SweepSpec, max_runs: int | str | None = None) -> Plan:
+    """Resolve every design point and derive every run's seed and key.
+
+    The sweep's size is computed from the spec and refused above the run limit
+    (:func:`sim.limits.check_sweep_size`) before any design is sampled or allocated.
+    """
+    from sim.limits import LimitExceeded, check_sweep_size, estimate_memory
+
+    try:
+        check_sweep_size(spec, max_runs)
+    except LimitExceeded as err:
+        raise SpecError(str(err)) from None
     design = build_design(spec)
     payloads: list[dict[str, Any]] = []
     scenarios: list[Any] = []
+    heaviest, most = None, -1
     if spec.is_sim:
         from sim.scenario import ScenarioError
 
@@ -79,6 +91,9 @@ def build_plan(spec: SweepSpec) -> Plan:
                 ) from None
             scenarios.append(sc)
             payloads.append(sc.to_dict())
+            need = estimate_memory(sc)
+            if need > most:
+                heaviest, most = sc, need
     else:
         payloads = [dict(p) for p in design.points]
     runs: list[PlannedRun] = []
@@ -96,4 +111,4 @@ def build_plan(spec: SweepSpec) -> Plan:
                 )
                 key = hashlib.sha256(blob.encode()).hexdigest()[:16]
             runs.append(PlannedRun(point=i, replicate=r, seed=seed, run_key=key))
-    return Plan(spec=spec, design=design, runs=runs, payloads=payloads)
+    return Plan(spec=spec, design=design, runs=runs, payloads=payloads, heaviest=heaviest)

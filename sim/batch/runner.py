@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.batch.backends import make_backend
-from sim.batch.plan import PlannedRun, build_plan
+from sim.batch.plan import Plan, PlannedRun, build_plan
 from sim.batch.spec import SweepSpec, load_spec
 from sim.batch.storage import ResultsWriter, load_runs, read_sweep
 from sim.kpis import cards
+from sim.paths import Cleanup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,18 +63,47 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     *,
     log: str | Path | None = None,
+    allow_models: Sequence[str] = (),
+    max_runs: int | str | None = None,
+    max_memory: int | str | None = None,
 ) -> SweepSummary:
     """Run (or resume) a sweep into a DuckDB file; ``progress(done, total)`` per finished run.
 
-    ``total`` counts the runs this call executes (finished ones are skipped). Spec and
-    flag errors are raised before the database is opened, so they never touch results.
+    ``total`` counts the runs this call executes (finished ones are skipped). Spec, flag,
+    size, memory and output-path errors are raised before the database is opened, so they
+    never touch results and leave no file behind. ``allow_models`` lists plug-in models
+    (``module:function``) this call may run besides the registered ones.
     """
     t0 = time.perf_counter()
-    spec = load_spec(spec)
-    executor = make_backend(backend, workers, scheduler)
-    plan = build_plan(spec)
+    spec = load_spec(spec, allow_models=allow_models)
     db = Path(db_path) if db_path is not None else default_db_path(spec)
+    check_outputs(db, log)
+    executor = make_backend(backend, workers, scheduler)
+    plan = build_plan(spec, max_runs=max_runs)
+    if plan.heaviest is not None:
+        check_plan_memory(plan, executor.workers or 1, max_memory)
     writer = ResultsWriter(db, plan)
+    log_files = Cleanup()
+    try:
+        return _execute(spec, plan, writer, executor, progress, log, log_files, t0)
+    except BaseException:
+        if writer.recorded == 0:  # stopped before its first run: leave nothing behind
+            log_files.undo()
+        writer.discard_if_empty()
+        raise
+
+
+def _execute(
+    spec: SweepSpec,
+    plan: Plan,
+    writer: ResultsWriter,
+    executor: Any,
+    progress: Callable[[int, int], None] | None,
+    log: str | Path | None,
+    log_files: Cleanup,
+    t0: float,
+) -> SweepSummary:
+    db = writer.path
     with writer:
         finished = writer.finished()
     attempts = {k: a for k, (_, _, a) in finished.items()}
@@ -90,7 +120,13 @@ def run_sweep(
     if progress and not groups:
         progress(0, 0)
     if groups:
-        logf = open(log, "a", encoding="utf-8") if log else None  # noqa: SIM115
+        logf = None
+        if log:
+            log_path = Path(log)
+            log_files.make_parents(log_path)
+            if not log_path.exists():
+                log_files.created(log_path)
+            logf = open(log_path, "a", encoding="utf-8")  # noqa: SIM115
         try:
             # workers start first: forked before the database is reopened and before any
             # progress-bar thread exists, they inherit neither
@@ -129,6 +165,30 @@ def run_sweep(
         points=points,
         summary_kpis=summary_kpis(spec, points),
     )
+
+
+def check_outputs(db: Path, log: str | Path | None) -> None:
+    """The results file and the log can be written (checked before anything is created)."""
+    from sim.batch.storage import StorageError
+    from sim.paths import OutputPathError, check_output_file
+
+    try:
+        check_output_file(db, "--out")
+        if log is not None:
+            check_output_file(Path(log), "--log")
+    except OutputPathError as err:
+        raise StorageError(str(err)) from None
+
+
+def check_plan_memory(plan: Plan, concurrent: int, limit: int | str | None = None) -> None:
+    """The heaviest design point, times the runs held at once, fits the memory limit."""
+    from sim.batch.spec import SpecError
+    from sim.limits import LimitExceeded, check_memory
+
+    try:
+        check_memory(plan.heaviest, concurrent=concurrent, limit=limit)
+    except LimitExceeded as err:
+        raise SpecError(f"parameters: the largest design point: {err}") from None
 
 
 def _log_line(run: PlannedRun, outcome: dict[str, Any]) -> str:

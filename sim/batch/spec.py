@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import importlib
 import json
 import math
 import re
 import typing
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -41,7 +40,8 @@ from pydantic import (
     model_validator,
 )
 
-SIM_MODEL = "symbiosim"
+from sim.batch.models import SIM_MODEL, TARGET_RE, ModelError, model_target
+
 RESERVED_COLUMNS = frozenset(
     {"run_key", "point", "replicate", "seed", "status", "duration", "error", "attempts"}
     | {"finished_at", "worker"}
@@ -54,7 +54,8 @@ class SpecError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # every float finite: a NaN bound or an infinite step means nothing
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ParamSpec(_Strict):
@@ -95,6 +96,9 @@ class ParamSpec(_Strict):
         if self.values is not None:
             if not self.values:
                 raise ValueError("values: empty list (give at least one value)")
+            for v in self.values:
+                if isinstance(v, float) and not math.isfinite(v):
+                    raise ValueError(f"values: {v!r} is not a finite number")
             if self.num is not None or self.step is not None or self.log:
                 raise ValueError("num, step and log apply to a range, not to values")
             return self
@@ -188,7 +192,10 @@ class SweepSpec(_Strict):
     description: str = ""
     model: str = Field(
         SIM_MODEL,
-        description="'symbiosim', or 'package.module:function' taking (params, seed) → KPI dict.",
+        description=(
+            "'symbiosim', or a plug-in model registered through the 'symbiosim.models' entry "
+            "point (its name or module:function), or one allowed with --allow-model."
+        ),
     )
     base: str | dict[str, Any] | None = Field(
         None, description="Base scenario: file, shipped name or inline mapping."
@@ -210,6 +217,7 @@ class SweepSpec(_Strict):
     )
 
     _base_scenario: Any = PrivateAttr(default=None)
+    _model_target: str | None = PrivateAttr(default=None)
 
     @field_validator("name")
     @classmethod
@@ -224,8 +232,10 @@ class SweepSpec(_Strict):
     @field_validator("model")
     @classmethod
     def _model_ref(cls, v: str) -> str:
-        if v != SIM_MODEL and not re.fullmatch(r"[\w.]+:[\w]+", v):
-            raise ValueError(f"must be '{SIM_MODEL}' or 'package.module:function', got {v!r}")
+        if not (re.fullmatch(r"[A-Za-z0-9][\w.-]{0,99}", v) or TARGET_RE.fullmatch(v)):
+            raise ValueError(
+                f"must be '{SIM_MODEL}' or the name of a registered plug-in model, got {v[:100]!r}"
+            )
         return v
 
     @field_validator("parameters")
@@ -244,6 +254,16 @@ class SweepSpec(_Strict):
     @property
     def is_sim(self) -> bool:
         return self.model == SIM_MODEL
+
+    @property
+    def model_target(self) -> str:
+        """What workers run: ``symbiosim``, or the checked ``module:function`` of a plug-in
+        (set by :func:`load_spec`; a spec that was not loaded through it runs nothing)."""
+        if self.is_sim:
+            return SIM_MODEL
+        if self._model_target is None:
+            raise SpecError(f"model: {self.model!r} was not checked (load the spec with load_spec)")
+        return self._model_target
 
     def base_scenario(self) -> Any:
         """The base :class:`~sim.scenario.Scenario` with the fixed overrides applied."""
@@ -269,9 +289,20 @@ class SweepSpec(_Strict):
 
 
 # --------------------------------------------------------------------------- loading
-def load_spec(source: str | Path | dict[str, Any] | SweepSpec) -> SweepSpec:
-    """Load and fully check a sweep spec (file path or dict); raise :class:`SpecError`."""
+def load_spec(
+    source: str | Path | dict[str, Any] | SweepSpec, *, allow_models: Iterable[str] = ()
+) -> SweepSpec:
+    """Load and fully check a sweep spec (file path or dict); raise :class:`SpecError`.
+
+    The file is read by the bounded YAML reader. A plug-in ``model`` must be registered
+    (entry point) or listed in ``allow_models``; it is imported only after that check.
+    """
+    from sim.safe_yaml import YamlError, load_file
+
+    allow = tuple(allow_models)
     if isinstance(source, SweepSpec):
+        if not source.is_sim and source._model_target is None:
+            _check_model(source, allow)
         return source
     folder: Path | None = None
     if isinstance(source, dict):
@@ -279,17 +310,17 @@ def load_spec(source: str | Path | dict[str, Any] | SweepSpec) -> SweepSpec:
     else:
         path = Path(source)
         if not path.is_file():
+            if path.exists():
+                raise SpecError(f"spec: '{source}' is not a regular file (a folder or device)")
             raise SpecError(f"spec: file '{source}' not found")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark is not None else ""
-            raise SpecError(f"spec: {path.name}{where} is not valid YAML") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise SpecError(f"spec: cannot read {path.name} ({type(err).__name__})") from None
+            data = load_file(path)
+        except YamlError as err:
+            raise SpecError(f"spec: {err}") from None
+        if data is None:
+            raise SpecError(f"spec: {path.name} is empty (no fields)")
         if not isinstance(data, dict):
-            raise SpecError("spec: the file must hold a mapping of fields")
+            raise SpecError(f"spec: {path.name} must hold a mapping of fields")
         data.setdefault("name", path.stem)
         folder = path.resolve().parent
     if not isinstance(data, dict):
@@ -298,7 +329,7 @@ def load_spec(source: str | Path | dict[str, Any] | SweepSpec) -> SweepSpec:
         spec = SweepSpec.model_validate(data)
     except ValidationError as err:
         raise SpecError(_format_error(err)) from None
-    _check(spec, folder)
+    _check(spec, folder, allow)
     return spec
 
 
@@ -310,13 +341,25 @@ def read_stored_spec(data: dict[str, Any]) -> SweepSpec:
         raise SpecError(f"stored spec: {_format_error(err)}") from None
 
 
-def _check(spec: SweepSpec, folder: Path | None) -> None:
+def _check_model(spec: SweepSpec, allow: tuple[str, ...]) -> None:
+    """Registered or allowed (checked before any import), then importable and callable."""
+    from sim.batch.models import load_model
+
+    try:
+        target = model_target(spec.model, allow)
+        load_model(target)
+    except ModelError as err:
+        raise SpecError(str(err)) from None
+    spec._model_target = target
+
+
+def _check(spec: SweepSpec, folder: Path | None, allow: tuple[str, ...] = ()) -> None:
     if spec.is_sim:
         spec._base_scenario = _resolve_base(spec, folder)
         for path, p in spec.parameters.items():
             _check_sim_parameter(spec, path, p)
     else:
-        resolve_model(spec.model)
+        _check_model(spec, allow)
         if spec.base is not None or spec.overrides:
             field = "base" if spec.base is not None else "overrides"
             raise SpecError(
@@ -452,19 +495,6 @@ def _unwrap(ann: Any) -> Any:
         if typing.get_origin(arg) in (dict, list):
             return arg
     return ann
-
-
-def resolve_model(ref: str) -> Any:
-    """Import a plug-in model ``package.module:function`` (for test functions, surrogates)."""
-    mod_name, _, fn_name = ref.partition(":")
-    try:
-        module = importlib.import_module(mod_name)
-    except ImportError as err:
-        raise SpecError(f"model: cannot import module {mod_name!r} ({err})") from None
-    fn = getattr(module, fn_name, None)
-    if not callable(fn):
-        raise SpecError(f"model: {mod_name!r} has no function {fn_name!r}")
-    return fn
 
 
 def _format_error(err: ValidationError) -> str:

@@ -12,6 +12,11 @@ Tables (see docs/batch.md):
 Every finished run is written in its own transaction by the coordinating
 process, so a sweep killed at any moment keeps every committed run (DuckDB's
 write-ahead log is replayed on the next open).
+
+A damaged file (truncated, partly overwritten, not DuckDB) is reported in one line naming
+the file and what is wrong (:class:`StorageError`). It is never written to: an existing
+file is checked read-only, every table read in full, before the writer opens it, and no
+command repairs or replaces it. A new file that a refused sweep created is removed.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sim.paths import Cleanup
 
 if TYPE_CHECKING:
     import duckdb
@@ -59,26 +67,73 @@ def q(name: str) -> str:
 def connect(
     path: str | Path, read_only: bool = False, field: str = "db"
 ) -> duckdb.DuckDBPyConnection:
-    """Open the database with a clear message (naming ``field``) when it is locked or not DuckDB."""
+    """Open the database with a clear message (naming ``field``) when it is locked, damaged
+    or not DuckDB."""
     import duckdb
 
     path = Path(path)
-    if read_only and not path.is_file():
+    if read_only and not path.exists():
         raise StorageError(f"{field}: {path} not found")
-    try:
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise StorageError(f"{field}: {path} is {kind}; give a .duckdb file")
+    with damage_guard(path, field):
         return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as err:
-        text = str(err)
-        if "lock" in text.lower():
-            pid = re.search(r"PID (\d+)", text)
-            who = f" (PID {pid.group(1)})" if pid else ""
-            raise StorageError(
-                f"{field}: {path} is in use by another process{who}; a sweep writing it holds "
-                "it until it finishes"
-            ) from None
-        raise StorageError(f"{field}: {path} is not a usable DuckDB database ({text})") from None
+
+
+def damage_message(path: str | Path, err: Exception, field: str = "db") -> str:
+    """One line for a DuckDB error: what is wrong with the file, and where."""
+    text = " ".join(str(err).split())
+    low = text.lower()
+    if ("lock" in low and "conflicting" in low) or "could not set lock" in low:
+        pid = re.search(r"PID (\d+)", text)
+        who = f" (PID {pid.group(1)})" if pid else ""
+        return (
+            f"{field}: {path} is in use by another process{who}; a sweep writing it holds "
+            "it until it finishes"
+        )
+    keep = "it was left unchanged (restore it from a copy, or give another file)"
+    m = re.search(r"read (\d+) bytes from location (\d+)", text)
+    if "could not read enough bytes" in low:
+        at = f" (data expected at byte {int(m.group(2)):,} is missing)" if m else ""
+        return f"{field}: {path} is truncated{at}; {keep}"
+    m = re.search(r"block at location (\d+)", text)
+    if "checksum" in low or "corrupt" in low:
+        at = f" in the block at byte {int(m.group(1)):,}" if m else ""
+        return f"{field}: {path} is damaged (checksum mismatch{at}); {keep}"
+    if "not a valid duckdb database" in low:
+        return (
+            f"{field}: {path} is not a DuckDB database (damaged header, or another kind of "
+            f"file); {keep}"
+        )
+    return f"{field}: {path} cannot be read as a DuckDB database ({text[:300]}); {keep}"
+
+
+@contextmanager
+def damage_guard(path: str | Path, field: str = "db") -> Iterator[None]:
+    """DuckDB errors while opening or reading ``path`` become one-line StorageErrors."""
+    import duckdb
+
+    try:
+        yield
     except duckdb.Error as err:
-        raise StorageError(f"{field}: cannot open {path} ({type(err).__name__}: {err})") from None
+        raise StorageError(damage_message(path, err, field)) from None
+
+
+def verify(path: str | Path, field: str = "db") -> None:
+    """Read every table of an existing database in full, read-only, so a damaged block is
+    found before anything is written (a checksum is only checked when its block is read)."""
+    con = connect(path, read_only=True, field=field)
+    try:
+        with damage_guard(path, field):
+            for table in sorted(_tables(con)):
+                cols = _columns(con, table)
+                if not cols:
+                    continue
+                probes = ", ".join(f"count({q(c)}), min({q(c)})" for c in cols)
+                con.execute(f"SELECT count(*), {probes} FROM {q(table)}").fetchall()
+    finally:
+        con.close()
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -129,23 +184,49 @@ class ResultsWriter:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.kpi_columns: list[str] = []
         self.daily_columns: list[str] | None = None
+        self._verified = False  # an existing file is read in full once before writing
+        self.recorded = 0  # runs committed by this writer
+        self.created: Cleanup | None = None  # what opening created (a new file, its folders)
 
     # -- lifecycle -------------------------------------------------------------
     def open(self) -> ResultsWriter:
-        """Open (creating the file if needed) and check the database holds this sweep."""
+        """Open (creating the file if needed) and check the database holds this sweep.
+
+        An existing file is verified read-only first (never opened for writing when damaged);
+        a file this call creates is removed again if the check of the sweep fails."""
         if self.path.exists() and self.path.is_dir():
             raise StorageError(f"out: {self.path} is a directory; give a .duckdb file path")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = connect(self.path, field="out")
+        cleanup = Cleanup()
+        if self.path.exists():
+            if not self._verified:
+                verify(self.path, field="out")
+                self._verified = True
+        else:
+            cleanup.make_parents(self.path)
+            cleanup.created(self.path, ".wal")
         try:
-            # single-row transactions gain nothing from DuckDB's thread pool; leave the cores
-            # to the workers
-            self.con.execute("SET threads = 1")
-            self._prepare()
+            self.con = connect(self.path, field="out")
+            with damage_guard(self.path, "out"):
+                # single-row transactions gain nothing from DuckDB's thread pool; leave the
+                # cores to the workers
+                self.con.execute("SET threads = 1")
+                self._prepare()
         except BaseException:
             self.close()
+            cleanup.undo()
             raise
+        self._verified = True
+        if cleanup.files:
+            self.created = cleanup
         return self
+
+    def discard_if_empty(self) -> None:
+        """Remove the file (and folders) this writer created if no run was committed: a
+        sweep that stops before its first run leaves nothing behind."""
+        self.close()
+        if self.created is not None and self.recorded == 0:
+            self.created.undo()
+            self.created = None
 
     def close(self) -> None:
         if self.con is not None:
@@ -281,6 +362,7 @@ class ResultsWriter:
             if daily is not None and outcome["status"] == "ok":
                 self._write_daily(outcome["run_key"], daily)
             con.execute("COMMIT")
+            self.recorded += len(runs)
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -320,7 +402,8 @@ def read_sweep(db_path: str | Path) -> dict[str, Any]:
     """The sweep metadata row: name, model, design, parameters, spec (dict), counts."""
     con = connect(db_path, read_only=True)
     try:
-        return _read_sweep(con, db_path)
+        with damage_guard(db_path):
+            return _read_sweep(con, db_path)
     finally:
         con.close()
 
@@ -332,8 +415,15 @@ def _read_sweep(con: duckdb.DuckDBPyConnection, db_path: str | Path) -> dict[str
     if df.empty:
         raise StorageError(f"db: {db_path}: the sweep table is empty")
     meta = df.iloc[0].to_dict()
-    meta["parameters"] = json.loads(meta["parameters"])
-    meta["spec"] = json.loads(meta["spec"])
+    try:
+        meta["parameters"] = json.loads(meta["parameters"])
+        meta["spec"] = json.loads(meta["spec"])
+    except (TypeError, ValueError):
+        raise StorageError(
+            f"db: {db_path}: the sweep table is damaged (spec is not JSON)"
+        ) from None
+    if not isinstance(meta["parameters"], list) or not isinstance(meta["spec"], dict):
+        raise StorageError(f"db: {db_path}: the sweep table is damaged (unexpected spec)")
     return meta
 
 
@@ -345,12 +435,19 @@ def load_runs(db_path: str | Path) -> pd.DataFrame:
     """
     con = connect(db_path, read_only=True)
     try:
-        meta = _read_sweep(con, db_path)
-        params = list(meta["parameters"])
-        cols = _columns(con, "runs")
-        kpis = [c for c in cols if c not in _INTERNAL and c not in params]
-        select = ", ".join(q(c) for c in (*PUBLIC_COLUMNS, *params, *kpis))
-        df = con.execute(f"SELECT {select} FROM runs ORDER BY point, replicate").df()
+        with damage_guard(db_path):
+            meta = _read_sweep(con, db_path)
+            params = list(meta["parameters"])
+            cols = _columns(con, "runs")
+            missing = [c for c in (*PUBLIC_COLUMNS, *params) if c not in cols]
+            if missing:
+                raise StorageError(
+                    f"db: {db_path}: the runs table is damaged (missing columns: "
+                    f"{', '.join(missing[:5])})"
+                )
+            kpis = [c for c in cols if c not in _INTERNAL and c not in params]
+            select = ", ".join(q(c) for c in (*PUBLIC_COLUMNS, *params, *kpis))
+            df = con.execute(f"SELECT {select} FROM runs ORDER BY point, replicate").df()
     finally:
         con.close()
     for c in kpis + ["duration"]:
@@ -366,14 +463,15 @@ def load_daily(db_path: str | Path, run_keys: Sequence[str] | None = None) -> pd
 
     con = connect(db_path, read_only=True)
     try:
-        if "daily" not in _tables(con):
-            return pd.DataFrame()
-        if run_keys is None:
-            return con.execute("SELECT * FROM daily ORDER BY run_key, day").df()
-        con.register("_keys", pd.DataFrame({"run_key": list(run_keys)}))
-        return con.execute(
-            "SELECT d.* FROM daily d JOIN _keys USING (run_key) ORDER BY run_key, day"
-        ).df()
+        with damage_guard(db_path):
+            if "daily" not in _tables(con):
+                return pd.DataFrame()
+            if run_keys is None:
+                return con.execute("SELECT * FROM daily ORDER BY run_key, day").df()
+            con.register("_keys", pd.DataFrame({"run_key": list(run_keys)}))
+            return con.execute(
+                "SELECT d.* FROM daily d JOIN _keys USING (run_key) ORDER BY run_key, day"
+            ).df()
     finally:
         con.close()
 

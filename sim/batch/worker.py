@@ -14,8 +14,8 @@ import time
 import traceback
 from typing import Any
 
+from sim.batch.models import SIM_MODEL, load_model
 from sim.batch.plan import RunTask
-from sim.batch.spec import SIM_MODEL, resolve_model
 
 
 def execute(task: RunTask) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def execute(task: RunTask) -> dict[str, Any]:
                     daily.insert(0, "day", range(len(daily)))
                 out["daily"] = daily
         else:
-            kpis = resolve_model(task.model)(dict(task.payload), task.seed)
+            kpis = load_model(task.model)(dict(task.payload), task.seed)
             if not isinstance(kpis, dict):
                 raise TypeError(f"model {task.model} returned {type(kpis).__name__}, not a dict")
         out["kpis"] = {

@@ -39,7 +39,20 @@ def test_upload_valid_scenario_with_shipped_base() -> None:
         (b"base: /etc/passwd\n", "file paths are not accepted"),
         (b"base: ../scenarios/baseline.yaml\n", "file paths are not accepted"),
         (b"network: {kind: file, path: /etc/hosts}\n", "no server paths"),
-        (b"a: &x [1, 2]\nb: *x\n", "aliases"),
+        (b"a: &x [1, 2]\nb: *x\n", "unknown field"),  # aliases parse, within the bounds
+        (
+            b"a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+            + b"".join(
+                b"%c: &%c [%s]\n" % (c, c, b", ".join([b"*%c" % (c - 1)] * 10))
+                for c in range(ord("b"), ord("h"))
+            ),
+            "aliases",
+        ),  # "billion laughs": 10^7 values from 200 bytes
+        (b"[" * 5000 + b"]" * 5000, "nested deeper"),
+        (b"days: 10\ndays: -1\n", "duplicate key 'days'"),
+        (b"{}", "empty"),
+        (b"network: {mean_degree: .inf}\n", "network.mean_degree"),
+        (b"brands: {list_price: .nan}\n", "brands.list_price"),
         (b"days: -3\n", "days"),
         (b"policy: {partner: {share: 2}}\n", "policy.partner.share"),
         (b"colour: blue\n", "unknown field"),
