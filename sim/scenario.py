@@ -14,12 +14,20 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.network_kinds import NETWORK_KINDS
 from sim.shocks import SHOCKS
@@ -31,6 +39,8 @@ SCENARIO_DIR = Path(str(files("sim.scenarios")))
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Day = Annotated[int, Field(ge=0)]
+#: No whole number in a scenario needs more (consumers stop at 20 million, days at 20,000).
+MAX_WHOLE_NUMBER = 2**31 - 1
 
 
 class ScenarioError(ValueError):
@@ -43,6 +53,14 @@ class Strict(BaseModel):
     needs them must say so with its own ``allow_inf_nan``)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _whole_numbers_in_range(cls, v: Any) -> Any:
+        # a 30-digit day or community size means nothing and overflows numpy's int64
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_WHOLE_NUMBER:
+            raise ValueError(f"must be at most {MAX_WHOLE_NUMBER:,} (got {v:.3g})")
+        return v
 
 
 # --------------------------------------------------------------------------- population
@@ -530,7 +548,7 @@ class Scenario(Strict):
 def _format_error(err: ValidationError, prefix: str = "") -> str:
     lines = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"] if p not in ("function-after",))
+        loc = ".".join(field_label(p) for p in e["loc"] if p not in ("function-after",))
         loc = f"{prefix}{loc}" if loc else prefix.rstrip(".") or "scenario"
         msg = e["msg"]
         if msg.startswith("Value error, "):
@@ -546,6 +564,19 @@ def _format_error(err: ValidationError, prefix: str = "") -> str:
             msg = msg.replace("Input should be", "must be one of")
         lines.append(f"{loc}: {msg} (got {e.get('input')!r})" if "input" in e else f"{loc}: {msg}")
     return "; ".join(lines)
+
+
+_PLAIN_KEY = re.compile(r"[\w.\-]{1,100}")
+
+
+def field_label(part: Any) -> str:
+    """A field name as shown in a message: plain names as they are, anything else (blank,
+    control characters, very long, from a hostile file) quoted and cut, so the message stays
+    one readable line."""
+    text = str(part)
+    if _PLAIN_KEY.fullmatch(text):
+        return text
+    return json.dumps(text[:40] + ("…" if len(text) > 40 else ""), ensure_ascii=False)
 
 
 def _model_at(model: type[BaseModel], loc: list[Any]) -> type[BaseModel] | None:

@@ -163,3 +163,24 @@ def test_calibration_csv_non_finite_values(tmp_path):
         load_observed(f)
     f.write_text("day,value\n1,0.1\n2,0.2\n")
     assert np.isfinite(load_observed(f).y).all()
+
+
+# --------------------------------------------------------------------------- odd names, huge ints
+@pytest.mark.parametrize("key", ["a\nb", " ", "", "x" * 500, "0':"])
+def test_odd_field_names_stay_on_one_quoted_line(key):
+    with pytest.raises(ScenarioError) as err:
+        validate_scenario({"name": "x", key: 1})
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith('"') and "unknown field" in msg, msg
+    assert len(msg.split(": unknown")[0]) <= 46  # long names are cut
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [("network.community_size", 10**30), ("policy.partner.start_day", 2**63), ("days", -(10**40))],
+)
+def test_whole_numbers_beyond_any_meaning_are_refused(path, value):
+    with pytest.raises(ScenarioError, match=rf"^{path}: "):
+        Scenario().with_overrides({path: value})
+    with pytest.raises(ScenarioError, match="must be at most 2,147,483,647"):
+        Scenario().with_overrides({"network.community_size": 10**30})

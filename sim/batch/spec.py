@@ -500,7 +500,9 @@ def _unwrap(ann: Any) -> Any:
 def _format_error(err: ValidationError) -> str:
     """The first validation problem, as 'field.path: message (allowed …)'."""
     e = err.errors()[0]
-    loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+    from sim.scenario import field_label
+
+    loc = ".".join(field_label(p) for p in e["loc"] if not str(p).startswith("function-"))
     msg = e["msg"]
     if msg.startswith("Value error, "):  # our own validators: the message is complete
         msg = msg[len("Value error, ") :]
