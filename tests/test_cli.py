@@ -117,7 +117,7 @@ def test_scenarios_lists_shipped():
         (["run", "baseline", "--set", "policy.partner.share=7"], "policy.partner.share"),
         (["run", "baseline", "--set", "policy.partnr.share=0.1"], "policy.partnr"),
         (["run", "baseline", "--set", "oops"], "--set"),
-        (["run", "baseline", "--shock", "meteor"], "not found"),
+        (["run", "baseline", "--shock", "meteor"], "no such shock"),
         (["validate", "nope.yaml"], "not found"),
     ],
 )

@@ -42,8 +42,12 @@ def analyze_cmd(
     from sim.batch.runner import DEFAULT_SUMMARY_KPIS, kpi_columns
     from sim.batch.spec import read_stored_spec
     from sim.batch.storage import load_runs
+    from sim.cli.common import input_error_types
+    from sim.paths import OutputPathError, check_output_dir
 
     try:
+        if out is not None:  # before anything is read or analysed
+            check_output_dir(out, "--out")
         meta = read_sweep(results)
         spec = read_stored_spec(meta["spec"])
         runs = load_runs(results)
@@ -56,6 +60,7 @@ def analyze_cmd(
         else:
             wanted = available
         folder = out or results.parent / f"{results.stem}_analysis"
+        check_output_dir(folder, "--out")
         done = []
         for k in wanted:
             try:
@@ -74,7 +79,7 @@ def analyze_cmd(
         folder.mkdir(parents=True, exist_ok=True)
         summarize_db(results).to_csv(folder / "summary.csv", index=False)
         files = export(results, folder, fmt.value)
-    except BATCH_ERRORS as err:
+    except (*BATCH_ERRORS, OutputPathError, *input_error_types()) as err:
         fail(str(err))
     console.print(
         f"Wrote {folder}/ (indices and response tables as CSV, figures as PNG, summary.csv, "

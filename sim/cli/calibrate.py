@@ -13,7 +13,17 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import Consumers, InputError, console, input_errors, parse_sets, progress_bar
+from sim.cli.common import (
+    Consumers,
+    InputError,
+    MaxMemory,
+    check_memory,
+    console,
+    input_errors,
+    memory_limit,
+    parse_sets,
+    progress_bar,
+)
 
 # The fit's own wording: overrides here are held fixed while the fit searches.
 FixedSets = Annotated[
@@ -104,6 +114,7 @@ def calibrate_cmd(
         Path | None,
         typer.Option("--out", help="Folder for calibration.json, fit.csv and fit.png."),
     ] = None,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Fit scenario parameters to an observed series (CSV) by simulating over seeds.
 
@@ -113,9 +124,13 @@ def calibrate_cmd(
 
     from sim.api import resolve
     from sim.calibration import calibrate, load_observed, parse_param
+    from sim.paths import check_output_dir
 
-    with input_errors(), _calibration_errors():
+    with input_errors(), _calibration_errors(), memory_limit(max_memory):
+        if out is not None:  # before anything is simulated
+            check_output_dir(out, "--out")
         sc = resolve(scenario, days=days, consumers=consumers, overrides=parse_sets(set_))
+        check_memory(sc, concurrent=jobs)  # --jobs processes each hold one run
         obs = load_observed(data, x_col=x_col, y_col=y_col, origin=origin, scale=scale)
         specs = [parse_param(p, sc) for p in param]
         total = max_evals * (1 + bootstrap)

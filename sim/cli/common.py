@@ -10,6 +10,7 @@ model costs Mesa, pandas and SciPy, seconds), so ``symbiosim --help`` answers at
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,13 @@ class InputError(ValueError):
     """Bad command-line input; the message names the flag and what it accepts."""
 
 
+def one_line(message: str) -> str:
+    """The message on one line: line breaks become spaces and other control characters (from
+    a hostile file or flag) are shown escaped, so one error is always one line."""
+    text = " ".join(message.splitlines())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def fail(message: str) -> NoReturn:
     """Print ``error: message`` on one line (however long) and exit with status 2.
 
@@ -33,12 +41,20 @@ def fail(message: str) -> NoReturn:
     are printed, not read as rich markup."""
     from rich.markup import escape
 
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]error:[/] {escape(one_line(message))}", highlight=False, soft_wrap=True
+    )
     raise typer.Exit(2)
 
 
 # Exceptions that mean bad input, by the module that defines them.
-_INPUT_ERRORS = (("sim.scenario", "ScenarioError"), ("sim.network", "NetworkError"))
+_INPUT_ERRORS = (
+    ("sim.scenario", "ScenarioError"),
+    ("sim.network", "NetworkError"),
+    ("sim.limits", "LimitExceeded"),  # above a limit (memory, sweep size), checked up front
+    ("sim.limits", "LimitError"),  # a limit's own setting (--max-memory, $SYMBIOSIM_MAX_...)
+    ("sim.paths", "OutputPathError"),  # --out / --log that cannot be written
+)
 
 
 def input_error_types() -> tuple[type[Exception], ...]:
@@ -65,16 +81,40 @@ def input_errors() -> Iterator[None]:
 
 
 def parse_sets(items: list[str] | None) -> dict[str, Any]:
-    """``--set key.path=value`` items → overrides, each value parsed as YAML."""
-    from sim.scenario import parse_value
+    """``--set key.path=value`` items → overrides, each value parsed by the bounded YAML
+    reader; a path given twice (or inside another) is refused, so none hides another."""
+    from sim.scenario import parse_overrides
 
-    out: dict[str, Any] = {}
-    for item in items or []:
-        if "=" not in item:
-            raise InputError(f"--set: expected key.path=value, got '{item}'")
-        key, value = item.split("=", 1)
-        out[key.strip()] = parse_value(value)
-    return out
+    return parse_overrides(items, "--set")
+
+
+@contextmanager
+def memory_limit(value: str | None) -> Iterator[None]:
+    """``--max-memory`` for one command: the limit every run of it checks (here and in the
+    worker processes it starts, which inherit the environment), restored afterwards."""
+    if value is None:
+        yield
+        return
+    from sim.limits import MAX_MEMORY
+
+    MAX_MEMORY.value(value)  # LimitError naming --max-memory when it is not a size
+    old = os.environ.get(MAX_MEMORY.env or "")
+    os.environ[MAX_MEMORY.env or ""] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(MAX_MEMORY.env or "", None)
+        else:
+            os.environ[MAX_MEMORY.env or ""] = old
+
+
+def check_memory(scenario: Any, concurrent: int = 1) -> None:
+    """Refuse, before anything is built, a run whose memory estimate (times the runs held at
+    once) is above the limit (sim.limits: the message gives the estimate and the limit)."""
+    from sim.limits import check_memory as check
+
+    check(scenario, concurrent=concurrent)
 
 
 @contextmanager
@@ -132,4 +172,13 @@ Sets = Annotated[
 Shocks = Annotated[
     list[str] | None,
     typer.Option("--shock", help="Add a shock file or shipped shock name (repeatable)."),
+]
+MaxMemory = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory",
+        help="Memory limit for this command, e.g. 16GB (default: half the RAM, or "
+        "$SYMBIOSIM_MAX_MEMORY); runs estimated above it are refused before they start.",
+        show_default=False,
+    ),
 ]

@@ -10,9 +10,12 @@ import typer
 from sim.cli.common import (
     Consumers,
     Days,
+    MaxMemory,
     Sets,
+    check_memory,
     console,
     input_errors,
+    memory_limit,
     parse_sets,
     print_kpis,
     progress_bar,
@@ -26,14 +29,20 @@ def compare_cmd(
     consumers: Consumers = None,
     set_: Sets = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("results/compare"),
+    max_memory: MaxMemory = None,
 ) -> None:
     """Run scenarios over K seeds; print mean ± 95% CI of the KPIs; write a report and figures."""
+    from sim.api import resolve
     from sim.compare import compare
+    from sim.paths import check_output_dir
     from sim.scenario import read_scenario_dict
 
-    with input_errors():
+    with input_errors(), memory_limit(max_memory):
+        check_output_dir(out, "--out")
         loaded = [read_scenario_dict(s) for s in scenarios]
         sets = parse_sets(set_)
+        for data in loaded:  # every scenario fits in memory, before the first run
+            check_memory(resolve(data, days=days, consumers=consumers, overrides=sets))
         with progress_bar(len(scenarios) * seeds, "runs") as advance:
             comp = compare(
                 loaded,

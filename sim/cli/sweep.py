@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from sim.cli.common import console, err_console, fail, progress_bar
+from sim.cli.common import MaxMemory, console, err_console, fail, memory_limit, progress_bar
 
 if TYPE_CHECKING:
     from sim.batch.runner import SweepSummary
@@ -59,36 +59,60 @@ def sweep_cmd(
         Path | None,
         typer.Option("--log", help="Append one JSON line per finished run to this file."),
     ] = None,
+    allow_model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-model",
+            help="Allow this plug-in model (module:function) for this command only; a spec "
+            "alone may name only symbiosim or models registered through the "
+            "'symbiosim.models' entry point (repeatable).",
+        ),
+    ] = None,
+    max_runs: Annotated[
+        int | None,
+        typer.Option(
+            "--max-runs",
+            min=1,
+            help="Most runs this sweep may have (default 100,000, or $SYMBIOSIM_MAX_RUNS); "
+            "checked from the spec before any design is built.",
+            show_default=False,
+        ),
+    ] = None,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Run a parameter sweep with replications; rerun the same command to resume it."""
     from sim.batch import BATCH_ERRORS, ClusterError, load_spec, run_sweep
-    from sim.scenario import ScenarioError
+    from sim.cli.common import input_error_types
 
-    name = backend.value if backend is not None else None
+    chosen = backend.value if backend is not None else ("dask" if scheduler else "processes")
+    allow = list(allow_model or [])
     summary = None
     try:
-        sp = load_spec(spec)
-        with ExitStack() as stack:
-            state: dict[str, Any] = {"done": 0}
+        with memory_limit(max_memory):
+            sp = load_spec(spec, allow_models=allow)  # plug-ins: registered or allowed only
+            with ExitStack() as stack:
+                state: dict[str, Any] = {"done": 0}
 
-            def on_progress(done: int, total: int) -> None:
-                if "advance" not in state and total:
-                    label = f"{sp.name} [{name or ('dask' if scheduler else 'processes')}]"
-                    state["advance"] = stack.enter_context(progress_bar(total, label))
-                if "advance" in state and done > state["done"]:
-                    state["advance"](done - state["done"])
-                    state["done"] = done
+                def on_progress(done: int, total: int) -> None:
+                    if "advance" not in state and total:
+                        label = f"{sp.name} [{chosen}]"
+                        state["advance"] = stack.enter_context(progress_bar(total, label))
+                    if "advance" in state and done > state["done"]:
+                        state["advance"](done - state["done"])
+                        state["done"] = done
 
-            summary = run_sweep(
-                sp,
-                out,
-                backend=name or ("dask" if scheduler else "processes"),
-                workers=workers,
-                scheduler=scheduler,
-                progress=on_progress,
-                log=log,
-            )
-    except (*BATCH_ERRORS, ScenarioError) as err:
+                summary = run_sweep(
+                    sp,
+                    out,
+                    backend=chosen,
+                    workers=workers,
+                    scheduler=scheduler,
+                    progress=on_progress,
+                    log=log,
+                    allow_models=allow,
+                    max_runs=max_runs,
+                )
+    except (*BATCH_ERRORS, *input_error_types()) as err:
         fail(str(err))
     except ClusterError as err:  # not bad input: the cluster failed under us
         err_console.print(f"[bold red]error:[/] {err}", highlight=False)
