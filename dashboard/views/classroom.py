@@ -1,32 +1,41 @@
-"""Classroom: watch the network day by day, with plain-language explanations and stories."""
+"""Classroom: the town's network day by day, fitted to a projector, with two guided stories.
+
+The run is recorded once on the server and animated in the browser (sim.dashboard.livenet):
+play, step and the chapters cost no server round trip. "Act now" buttons edit the run from
+the day shown; the edited run is recorded and the picture continues from that day.
+"""
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from sim.dashboard import core, ui
+from sim.dashboard import core, livenet, ui
 from sim.dashboard.classroom import (
+    ACTIONS,
     DEFAULT_CONSUMERS,
+    DEFAULT_DAYS,
     MECHANISMS,
     STORIES,
-    Lesson,
+    act,
     classroom_scenario,
+    playback,
 )
-from sim.dashboard.netview import STATE_COLOURS, STATES, legend_html
+from sim.scenario import ScenarioError
 
 PAGE = "classroom"
 FREE = "free"
 MODES = {FREE: "Free play", **{k: f"Story: {s.title}" for k, s in STORIES.items()}}
-SPEEDS = [1, 2, 5, 10, 30]
-TICK_SECONDS = 0.5
 
 ss = st.session_state
-widget_keys = ["cl_mode", "cl_scenario", "cl_consumers", "cl_seed", "cl_days", "cl_speed"]
-widget_keys += [f"cl_chapter_{k}" for k in STORIES]
+widget_keys = ["cl_mode", "cl_scenario", "cl_consumers", "cl_seed", "cl_days"]
 ui.restore_widgets(PAGE, widget_keys)
 names = list(core.shipped())
+
+# A projector shows the picture, not Streamlit's "Running…" corner or spare padding.
+st.html(
+    "<style>[data-testid='stStatusWidget']{visibility:hidden}"
+    "[data-testid='stMainBlockContainer']{padding-bottom:1rem}</style>"
+)
 
 # --------------------------------------------------------------------------- first visit: URL
 if "cl_init" not in ss:
@@ -35,54 +44,50 @@ if "cl_init" not in ss:
     ss.cl_mode = q.get("mode", FREE) if q.get("mode", FREE) in MODES else FREE
     ss.cl_scenario = q.get("scenario", "subsidy_group_buying")
     if ss.cl_scenario not in names:
-        st.error(f"scenario: unknown shipped scenario {ss.cl_scenario!r} in the link.")
+        st.error(
+            f"scenario: unknown shipped scenario {ss.cl_scenario!r} in the link "
+            f"(choose one of: {', '.join(names)})."
+        )
         ss.cl_scenario = "subsidy_group_buying"
     for key, param, default in (
         ("cl_consumers", "n", DEFAULT_CONSUMERS),
-        ("cl_seed", "seed", 0),
-        ("cl_days", "days", 365),
+        ("cl_days", "days", DEFAULT_DAYS),
     ):
         try:
             ss[key] = int(q.get(param, default))
         except ValueError:
             st.error(f"{param}: must be a whole number (got {q[param]!r}); using {default}.")
             ss[key] = default
-    if ss.cl_mode in STORIES:
-        chapters = STORIES[ss.cl_mode].chapters
-        try:
-            idx = int(q.get("chapter", 1)) - 1
-        except ValueError:
-            idx = 0
-        ss[f"cl_chapter_{ss.cl_mode}"] = chapters[min(max(idx, 0), len(chapters) - 1)].title
-if "cl_speed" not in ss:
-    speed = st.query_params.get("speed", "2")
-    ss.cl_speed = int(speed) if speed.isdigit() and int(speed) in SPEEDS else 2
-ss.setdefault("cl_playing", False)
+    ss.cl_seed = q.get("seed", "0")
+    ss.cl_start_chapter = q.get("chapter", "1")
+ss.setdefault("cl_actions", [])
+ss.setdefault("cl_epoch", 0)
 
-st.title("Classroom")
-st.caption(
-    "Each dot is a household, each square a neighbourhood leader (团长). Press play, or step "
-    "through a day at a time, and watch how the platform spreads, holds or loses them."
+# --------------------------------------------------------------------------- header row
+c_mode, c_set, c_undo = st.columns([6, 1.2, 1.6], vertical_alignment="center")
+mode = c_mode.radio(
+    "What to show",
+    list(MODES),
+    format_func=MODES.get,
+    key="cl_mode",
+    horizontal=True,
+    label_visibility="collapsed",
 )
-
-mode = st.radio("What to show", list(MODES), format_func=MODES.get, key="cl_mode", horizontal=True)
-
-# --------------------------------------------------------------------------- the lesson
-lesson_key = None
 story = STORIES.get(mode)
 with ui.input_errors() as failed:
     if story is None:
-        with st.expander("Settings", expanded=False, icon=":material/settings:"):
-            c1, c2, c3, c4 = st.columns(4)
-            c1.selectbox("Scenario", names, key="cl_scenario")
-            c2.number_input(
-                f"Households (≤ {core.CLASSROOM_MAX_CONSUMERS:,})", step=100, key="cl_consumers"
+        with c_set.popover("Settings", icon=":material/settings:", width="stretch"):
+            st.selectbox("Scenario", names, key="cl_scenario")
+            st.number_input(
+                f"Households (at most {core.CLASSROOM_MAX_CONSUMERS:,})",
+                step=100,
+                key="cl_consumers",
             )
-            c3.number_input("Days", step=30, key="cl_days")
-            c4.number_input("Seed", step=1, key="cl_seed")
+            st.number_input("Days", step=30, key="cl_days")
+            st.text_input("Seed", key="cl_seed", help="A whole number; same seed, same town.")
         seed = core.check_seed(ss.cl_seed)
-        sc = classroom_scenario(ss.cl_scenario, int(ss.cl_consumers), int(ss.cl_days))
-        lesson_key = ("free", sc.key(seed))
+        base = classroom_scenario(ss.cl_scenario, int(ss.cl_consumers), int(ss.cl_days))
+        chapters: tuple = ()
         params = {
             "mode": FREE,
             "scenario": ss.cl_scenario,
@@ -91,218 +96,86 @@ with ui.input_errors() as failed:
             "seed": str(seed),
         }
     else:
-        lesson_key = ("story", story.key)
+        seed = 0
+        base = story.base()
+        chapters = story.chapters
+        params = {"mode": story.key}
 if failed:
     ui.remember_widgets(PAGE, widget_keys)
     st.stop()
 
-if ss.get("cl_lesson_key") != lesson_key:
-    with st.spinner("Building the town and laying out the network (once per network)…"):
-        ss.cl_lesson = story.lesson() if story else Lesson(sc, seed)
-    ss.cl_lesson_key = lesson_key
-    ss.cl_playing = False
-    ss.cl_story_at = None
-lesson: Lesson = ss.cl_lesson
+lesson_id = f"{mode}:{base.key(seed)}:{ss.cl_epoch}"
+if ss.get("cl_lesson_id") != lesson_id:  # another lesson: no actions carried over
+    ss.cl_lesson_id = lesson_id
+    ss.cl_actions = []
 
+scenario = base
+for key, day in ss.cl_actions:
+    scenario = act(scenario, key, day)
+
+start_day = 0
 if story is not None:
-    titles = [c.title for c in story.chapters]
-    ckey = f"cl_chapter_{story.key}"
-    if ss.get(ckey) not in titles:
-        ss[ckey] = titles[0]
-
-    def move(delta: int) -> None:
-        i = titles.index(ss[ckey]) + delta
-        ss[ckey] = titles[min(max(i, 0), len(titles) - 1)]
-
-    st.markdown(f"**{story.title}.** {story.intro}")
-    chosen = st.radio("Chapter", titles, key=ckey, horizontal=True)
-    idx = titles.index(chosen)
-    chapter = story.chapters[idx]
-    if ss.get("cl_story_at") != (story.key, idx):  # a new chapter: go to its day
-        with st.spinner(f"Simulating to day {chapter.day}…"):
-            lesson.run_to(chapter.day)
-        ss.cl_story_at = (story.key, idx)
-        ss.cl_playing = False
-    params = {"mode": story.key, "chapter": str(idx + 1)}
-if ss.cl_speed != 2:
-    params["speed"] = str(ss.cl_speed)
+    try:
+        idx = min(max(int(ss.get("cl_start_chapter", "1")) - 1, 0), len(chapters) - 1)
+    except ValueError:
+        idx = 0
+    start_day = chapters[idx].day
+    view = ss.get("cl_view") or {}
+    if view.get("base") == lesson_id and view.get("chapter"):
+        params["chapter"] = str(view["chapter"])
+    elif idx:
+        params["chapter"] = str(idx + 1)
 ui.sync_query_params(params)
 
-
-# --------------------------------------------------------------------------- controls
-def play() -> None:
-    ss.cl_playing = True
-
-
-def pause() -> None:
-    ss.cl_playing = False
-
-
-def step() -> None:
-    ss.cl_playing = False
-    ss.cl_lesson.step(ss.cl_speed)
-
-
-def reset() -> None:
-    ss.cl_playing = False
-    ss.cl_lesson.reset()
-    ss.cl_story_at = None
-    if story is not None:
-        ss[f"cl_chapter_{story.key}"] = story.chapters[0].title
-
-
-cols = st.columns([1, 1, 1, 1, 3] + ([1, 1] if story else []))
-if ss.cl_playing:
-    cols[0].button(
-        "Pause", icon=":material/pause:", on_click=pause, key="cl_pause", width="stretch"
-    )
-else:
-    cols[0].button(
-        "Play",
-        icon=":material/play_arrow:",
-        on_click=play,
-        key="cl_play",
-        disabled=lesson.finished,
+if ss.cl_actions:
+    c_undo.button(
+        "Undo my actions",
+        icon=":material/undo:",
+        key="cl_undo",
+        on_click=lambda: ss.update(cl_epoch=ss.cl_epoch + 1, cl_actions=[]),
         width="stretch",
     )
-cols[1].button(
-    "Step",
-    icon=":material/skip_next:",
-    on_click=step,
-    key="cl_step",
-    disabled=lesson.finished,
-    width="stretch",
+
+with st.spinner("Building the town and running it once (about a second)…"):
+    pb = playback(scenario, seed, chapters)
+data = livenet.payload(
+    pb,
+    base=lesson_id,
+    start_day=start_day,
+    from_day=ss.cl_actions[-1][1] if ss.cl_actions else None,
+    title=f"{scenario.name} — {pb.days} days, {len(pb.states0):,} households",
 )
-cols[2].button("Reset", icon=":material/replay:", on_click=reset, key="cl_reset", width="stretch")
-cols[4].select_slider(
-    "Speed (days per step)",
-    SPEEDS,
-    key="cl_speed",
-    label_visibility="collapsed",
-    format_func=lambda d: f"{d} day{'s' if d > 1 else ''} per step",
-)
-if story is not None:
-    cols[5].button(
-        "Back",
-        icon=":material/chevron_left:",
-        on_click=move,
-        args=(-1,),
-        key="cl_prev",
-        disabled=idx == 0,
-        width="stretch",
-    )
-    cols[6].button(
-        "Next",
-        icon=":material/chevron_right:",
-        on_click=move,
-        args=(1,),
-        key="cl_next",
-        disabled=idx == len(titles) - 1,
-        width="stretch",
-    )
+result = livenet.show(data)
 
-
-def today_text(lesson: Lesson) -> str:
-    t = lesson.today()
-    if not t:
-        return "Nothing has happened yet: press **Step** or **Play**."
-    parts = [
-        f"**Day {lesson.day - 1}:** {int(t['orders'])} orders "
-        f"({int(t['group_orders'])} in groups, {int(t['leader_orders'])} through leaders), "
-        f"{int(t['new_customers'])} first-time buyers, {int(t['churned'])} customers lapsed"
-    ]
-    if t.get("groups_opened") or t.get("groups_failed"):
-        parts.append(
-            f"{int(t['groups_succeeded'])} groups completed, {int(t['groups_failed'])} failed"
-        )
-    if t.get("new_partners"):
-        parts.append(f"{int(t['new_partners'])} new partners")
-    if t.get("referrals_made"):
-        parts.append(f"{int(t['referrals_made'])} referrals")
-    if lesson.scenario.policy.group_buying.enabled:
-        parts.append("subsidy **on**" if t.get("subsidy_on") else "subsidy **off**")
-    active_shocks = [
-        s.kind.replace("_", " ") for s in lesson.scenario.shocks if s.active(lesson.day - 1)
-    ]
-    if active_shocks and any(s != "subsidy end" for s in active_shocks):
-        parts.append("shock: " + ", ".join(s for s in active_shocks if s != "subsidy end"))
-    return "; ".join(parts) + "."
-
-
-def history_chart(lesson: Lesson) -> alt.Chart:
-    d = lesson.daily()
-    cols = {
-        "active": "active",
-        "lapsed": "lapsed",
-        "partners": "partner",
-        "aware_not_customer": "aware",
-    }
-    present = [c for c in cols if c in d.columns]
-    long = (
-        d[present]
-        .rename(columns=cols)
-        .reset_index()
-        .melt(id_vars="day", var_name="state", value_name="households")
-        if len(d)
-        else pd.DataFrame({"day": [], "state": [], "households": []})
-    )
-    domain = [s for s in STATES if s in long["state"].unique()] or list(STATES)
-    colours = [STATE_COLOURS[STATES.index(s)] for s in domain]
-    return (
-        alt.Chart(long)
-        .mark_line()
-        .encode(
-            x=alt.X("day:Q", scale=alt.Scale(domain=[0, lesson.days])),
-            y=alt.Y("households:Q"),
-            color=alt.Color(
-                "state:N",
-                scale=alt.Scale(domain=domain, range=colours),
-                legend=alt.Legend(orient="bottom", title=None),
-            ),
-        )
-        .properties(height=180)
-    )
-
-
-# --------------------------------------------------------------------------- the live view
-@st.fragment(run_every=TICK_SECONDS if ss.cl_playing else None)
-def live_view() -> None:
-    lesson: Lesson = ss.cl_lesson
-    if ss.cl_playing:
-        lesson.step(ss.cl_speed)
-        if lesson.finished:
-            ss.cl_playing = False
-            st.rerun(scope="app")  # stop the timer and refresh the buttons
-    pic, side = st.columns([3, 2], gap="medium")
-    with pic:
-        st.image(
-            lesson.frame(), caption=f"Day {lesson.day} of {lesson.days} — {lesson.scenario.name}"
-        )
-        st.html(f'<div style="font-size:0.9em">{legend_html()}</div>')
-        ui.chart(None, lambda: history_chart(lesson))
-    with side:
-        counts = lesson.counts()
-        m = st.columns(3)
-        m[0].metric("Day", f"{lesson.day}", border=True)
-        m[1].metric("Active", f"{counts['active'] + counts['partner']:,}", border=True)
-        m[2].metric("Lapsed", f"{counts['lapsed']:,}", border=True)
-        m = st.columns(3)
-        m[0].metric("Unaware", f"{counts['unaware']:,}")
-        m[1].metric("Partners", f"{counts['partner']:,}")
-        m[2].metric(
-            "Leaders working", f"{int(lesson.model.leaders.active.sum())}/{lesson.model.leaders.n}"
-        )
-        if story is not None:
-            st.markdown(f"#### {chapter.title}")
-            st.markdown(chapter.text(lesson))
+if result is not None:
+    view = getattr(result, "view", None)
+    if view and view.get("base") == lesson_id:
+        ss.cl_view = view
+    fired = getattr(result, "act", None)
+    if fired and fired.get("base") == lesson_id and fired.get("key") in ACTIONS:
+        try:
+            act(scenario, fired["key"], int(fired["day"]))
+        except (ValueError, ScenarioError) as err:
+            st.warning(str(err))
         else:
-            st.markdown(today_text(lesson))
-        st.markdown("##### How it works")
-        for title, text in MECHANISMS:
-            with st.expander(title):
-                st.markdown(text)
+            ss.cl_actions = [*ss.cl_actions, (fired["key"], int(fired["day"]))]
+            st.rerun()
 
+if ss.cl_actions:
+    done = "; ".join(
+        f"{ACTIONS[k].label.lower().removesuffix(' now')} on day {d}" for k, d in ss.cl_actions
+    )
+    st.caption(f"Your actions: {done}. Before each, the run is the same market as without it.")
 
-live_view()
+st.markdown("##### How it works")
+cols = st.columns(3)
+for i, (title, text) in enumerate(MECHANISMS):
+    with cols[i % 3].expander(title):
+        st.markdown(text)
+st.caption(
+    "Click a household to see its state and history. Every number in the stories is read "
+    "from the running model. Each action takes effect on the day shown: the run is the same "
+    "until that day (each shock and program draws its own random numbers)."
+)
 
 ui.remember_widgets(PAGE, widget_keys)
