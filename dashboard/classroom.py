@@ -316,6 +316,7 @@ class Playback:
     leaders_quit: list[np.ndarray]  # day d: leader indices who quit that day
     texts: list[str]  # day d: what happened on the last simulated day
     chapters: list[tuple[int, str, str]]  # (day, title, text) for a story
+    purchases: list[list[int]]  # per household: the days it bought (the transaction log)
 
     @property
     def days(self) -> int:
@@ -372,6 +373,11 @@ def record(sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = ()) -> P
         tell()
         prev = cur
     pop = model.pop
+    log = model.transactions.frame(pop)  # the run's transaction log: one row per purchase
+    bought: list[list[int]] = [[] for _ in range(len(states0))]
+    for consumer, day in zip(log["consumer"].to_numpy(), log["day"].to_numpy(), strict=True):
+        if consumer < len(bought):
+            bought[int(consumer)].append(int(day))
     return Playback(
         scenario=sc,
         seed=seed,
@@ -387,6 +393,7 @@ def record(sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = ()) -> P
         leaders_quit=quits,
         texts=texts,
         chapters=told,
+        purchases=[sorted(b) for b in bought],
     )
 
 

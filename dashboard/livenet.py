@@ -84,6 +84,7 @@ def payload(
         "counts": pb.counts.astype(int).tolist(),
         "working": pb.leaders_working.astype(int).tolist(),
         "texts": pb.texts,
+        "purchases": pb.purchases,
         "chapters": [[d, t, text] for d, t, text in pb.chapters],
         "states": [
             {"name": n, "colour": c, "help": h}

@@ -472,6 +472,17 @@ class Classroom {
       g.fillStyle = colours[code];
       g.fillRect((day / span) * 260, 0, Math.max(1, ((next - day) / span) * 260), 14);
     }
+    const bought = (d.purchases[i] || []).filter((day) => day < this.day);
+    g.fillStyle = "#111111";
+    for (const day of bought) g.fillRect((day / span) * 260, 9, 1.2, 5);
+    el(
+      "div",
+      "cl-card-buys",
+      card,
+      bought.length
+        ? `${bought.length} purchase${bought.length > 1 ? "s" : ""} so far, the last on day ${bought[bought.length - 1]}`
+        : "no purchase yet",
+    ).setAttribute("data-testid", "classroom-household-purchases");
     const list = el("div", "cl-card-hist", card);
     const steps = hist.map(([day, code]) => (code < 0 ? `day ${day}: quit leading` : `day ${day}: ${names[code]}`));
     list.textContent = steps.slice(-8).join(" → ");

@@ -397,6 +397,8 @@ def test_classroom_fits_a_projector_and_plays_in_the_browser(
             page.mouse.click(net["x"] + net["width"] * 0.3, net["y"] + net["height"] * 0.3)
         card.wait_for(state="visible", timeout=5_000)
         assert "Household" in card.inner_text() and "day 0" in card.inner_text()
+        bought = page.get_by_test_id("classroom-household-purchases").inner_text()
+        assert "purchase" in bought  # its purchases, from the run's transaction log
         shot(page, f"classroom-{viewport[0]}")
         # act mid-run: the edited run arrives and the picture goes on from the same day
         day = stats(page)["day"]

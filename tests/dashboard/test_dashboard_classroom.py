@@ -45,6 +45,12 @@ def test_playback_replays_exactly_the_live_states() -> None:
     assert 0 < sum(changed) < 400 * 80  # changes only, not every household every day
     h = pb.history(int(pb.changes[5][0][0]) if pb.changes[5][0].size else 0, 80)
     assert h[0][0] == 0 and all(a[0] < b[0] for a, b in zip(h, h[1:], strict=False))
+    # each household's purchases are the transaction log's, and agree with the live model
+    lesson.run_to(80)
+    counts = [len(days) for days in pb.purchases]
+    np.testing.assert_array_equal(counts, lesson.model.pop.purchases)
+    buyer = int(np.argmax(counts))
+    assert pb.purchases[buyer][-1] == int(lesson.model.pop.last_purchase[buyer])
 
 
 @pytest.mark.parametrize("key", list(ACTIONS))
