@@ -34,8 +34,8 @@ st.html(
     "[data-testid='stAppDeployButton']{display:none}"
     # KPI cards: values sized to fit a fifth of a laptop screen, labels wrap, nothing cut
     "[data-testid='stMetricValue']{font-size:clamp(1.3rem,0.9rem + 0.9vw,2rem)}"
-    "[data-testid='stMetricLabel'] *{white-space:normal!important;text-overflow:clip!important;"
-    "overflow:visible!important}</style>"
+    "[data-testid='stMetricLabel'] *,[data-testid='stMetricDelta'] *{white-space:normal!important;"
+    "text-overflow:clip!important;overflow:visible!important}</style>"
 )
 
 navigation = st.navigation(

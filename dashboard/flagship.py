@@ -8,6 +8,7 @@ or when a page first asks), so the Start page answers at once and fills in.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -28,7 +29,25 @@ class Size:
     overrides: dict[str, object] = field(default_factory=dict)
 
 
-SIZE = Size()
+def size_from_env(text: str | None) -> Size:
+    """``SYMBIOSIM_DASHBOARD_FLAGSHIP="seeds=2,consumers=2000"``: a smaller comparison for a
+    slow machine (or a test server); unset, the shipped size over 5 seeds."""
+    size = Size()
+    for part in (text or "").split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if not name:
+            continue
+        if name not in ("seeds", "consumers", "days") or not value.strip().isdigit():
+            raise ValueError(
+                "SYMBIOSIM_DASHBOARD_FLAGSHIP: expected seeds=K,consumers=N,days=D (whole "
+                f"numbers), got {part!r}"
+            )
+        setattr(size, name, int(value))
+    return size
+
+
+SIZE = size_from_env(os.environ.get("SYMBIOSIM_DASHBOARD_FLAGSHIP"))
 
 
 def scenarios() -> list[Scenario]:

@@ -262,6 +262,8 @@ class Classroom {
       this.drawAll();
       this.drawChart();
       this.fitText();
+      this.countShape = null;
+      this.update();
     }
   }
 
@@ -635,6 +637,13 @@ class Classroom {
       this.actButtons[a.key].disabled = this.waiting || finished || a.days[this.day] !== "1";
     }
     if (this.selected >= 0 && !this.card.hidden) this.showCard();
+    const shape = Object.values(this.countEls)
+      .map((e) => e.textContent.length)
+      .join(",");
+    if (shape !== this.countShape) {
+      this.countShape = shape;
+      this.fitCounts();
+    }
     this.stats.playing = this.playing;
     this.stats.day = this.day;
   }
@@ -646,6 +655,24 @@ class Classroom {
       this.textBody.__html = html;
       this.textBody.innerHTML = html;
       this.fitText();
+    }
+  }
+
+  fitCounts() {
+    // the numbers at the largest type that fits their boxes (a projector's scale, a
+    // narrow window): never cut, never wider than their cell
+    const scale = Number(this.wrap.style.getPropertyValue("--s")) || 1;
+    const cells = Object.values(this.countEls);
+    let size = Math.round(28 * scale);
+    const fits = () =>
+      cells.every((e) => e.scrollWidth <= e.clientWidth + 1) &&
+      [...this.root.querySelectorAll(".cl-count-label")].every((e) => e.scrollWidth <= e.clientWidth + 1);
+    for (const e of cells) e.style.fontSize = `${size}px`;
+    while (size > 14 && !fits()) {
+      size -= 1;
+      for (const e of cells) e.style.fontSize = `${size}px`;
+      for (const e of this.root.querySelectorAll(".cl-count-label"))
+        e.style.fontSize = `${Math.max(11, Math.round(size * 0.47))}px`;
     }
   }
 

@@ -244,3 +244,13 @@ def test_chart_specs_are_cached_per_key() -> None:
     charts.spec(None, build)
     assert len(calls) == 2
     assert a["config"]["legend"]["labelLimit"] == 0  # no legend label is ever cut
+
+
+def test_the_flagship_size_can_be_set_for_a_slow_machine() -> None:
+    from sim.dashboard import flagship
+
+    assert flagship.size_from_env(None) == flagship.Size(seeds=5)
+    got = flagship.size_from_env("seeds=2, consumers=2000")
+    assert (got.seeds, got.consumers, got.days) == (2, 2000, None)
+    with pytest.raises(ValueError, match="SYMBIOSIM_DASHBOARD_FLAGSHIP: expected seeds=K"):
+        flagship.size_from_env("seeds=two")
