@@ -10,9 +10,13 @@ story says so.
 
 *Acting mid-run* ("stop the subsidy now") is a scenario edit that takes effect on the day
 shown: a shock on that day, or a policy window that opens or closes there (:data:`ACTIONS`).
-Because every shock and mechanism draws from its own random stream, the edited run is the
-same market as the original until that day (common random numbers; a test checks it), so
-the picture simply continues from the day the teacher acted.
+*Tuning mid-run* (the group discount, the partner share…) sets a policy value from the day
+shown on (:data:`TUNABLE`): the recording sets it on the live model's scenario that day,
+which the mechanisms read every day (a test checks, for each, that setting it on day 0
+gives exactly the run with that value from the start). Because every shock and mechanism
+draws from its own random stream, the edited run is the same market as the original until
+that day (common random numbers; a test checks it), so the picture simply continues from
+the day the teacher acted.
 """
 
 from __future__ import annotations
@@ -288,6 +292,45 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+#: Policy values a teacher may change from the day shown (sliders in the view); each is read
+#: by its mechanism every day, never cached when the run starts.
+TUNABLE: tuple[str, ...] = (
+    "policy.group_buying.discount",
+    "policy.group_buying.subsidy_share",
+    "policy.partner.share",
+    "policy.leaders.commission",
+)
+
+Tune = tuple[int, str, float]  # (day, dotted path, value as the scenario stores it)
+
+
+def check_tune(sc: Scenario, tune: Tune) -> Tune:
+    """A tune as a valid (day, path, value): a tunable path, a day within the run, a value
+    the schema accepts (ValueError / ScenarioError naming the field otherwise)."""
+    day, path, value = int(tune[0]), str(tune[1]), float(tune[2])
+    if path not in TUNABLE:
+        raise ValueError(f"tune: {path} cannot be changed mid-run (choose {', '.join(TUNABLE)})")
+    if not 0 <= day <= sc.days:
+        raise ValueError(f"tune: day must be 0..{sc.days} (got {day})")
+    sc.with_overrides({path: value})  # the schema's own check of the value
+    return day, path, value
+
+
+def _get_path(sc: Scenario, path: str) -> Any:
+    obj: Any = sc
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _set_live(model: SocialCommerceModel, path: str, value: float) -> None:
+    obj: Any = model.scenario
+    parts = path.split(".")
+    for part in parts[:-1]:
+        obj = getattr(obj, part)
+    setattr(obj, parts[-1], value)  # validated on assignment (the schema is strict)
+
+
 def act(sc: Scenario, key: str, day: int) -> Scenario:
     """The scenario with action ``key`` taken on ``day`` (ValueError if it does not apply)."""
     action = ACTIONS[key]
@@ -304,6 +347,7 @@ class Playback:
 
     scenario: Scenario
     seed: int
+    tunes: tuple[Tune, ...]  # policy values changed mid-run (day, path, value)
     xy: np.ndarray  # (n, 2) positions in [0, 1]
     radius: float  # node radius as a share of the picture's side
     graph: SocialGraph
@@ -329,6 +373,15 @@ class Playback:
             st[idx] = new
         return st
 
+    def value_on(self, path: str, day: int) -> float:
+        """A tunable policy value in force on ``day`` (the scenario's, or the last tune;
+        ``day=-1``: the scenario's own)."""
+        value = float(_get_path(self.scenario, path))
+        for d, p, v in self.tunes:
+            if p == path and d <= day:
+                value = v
+        return value
+
     def history(self, household: int, day: int) -> list[tuple[int, str]]:
         """A household's state changes up to ``day``: (day, state name), first day 0."""
         out = [(0, STATES[int(self.states0[household])])]
@@ -339,10 +392,21 @@ class Playback:
         return out
 
 
-def record(sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = ()) -> Playback:
-    """Run ``sc`` to its end once and keep what the picture and the texts need."""
-    lesson = Lesson(sc, seed)
+def record(
+    sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = (), tunes: tuple[Tune, ...] = ()
+) -> Playback:
+    """Run ``sc`` to its end once and keep what the picture and the texts need; each tune
+    ``(day, path, value)`` sets that policy value on the day's start."""
+    # the live model's scenario is changed by the tunes: a copy, never the caller's
+    lesson = Lesson(Scenario.model_validate(sc.to_dict()) if tunes else sc, seed)
     model = lesson.model
+    todo = sorted(tunes)
+
+    def retune() -> None:
+        while todo and todo[0][0] <= lesson.day:
+            _, path, value = todo.pop(0)
+            _set_live(model, path, value)
+
     xy = layout_for(model.graph)
     pending = sorted(chapters, key=lambda c: c.day)
     told: list[tuple[int, str, str]] = []
@@ -360,6 +424,7 @@ def record(sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = ()) -> P
     changes, quits, texts = [], [], [today_text(lesson)]
     tell()
     while not lesson.finished:
+        retune()
         lesson.step(1)
         cur = lesson.states().astype(np.int8)
         idx = np.flatnonzero(cur != prev).astype(np.int32)
@@ -381,6 +446,7 @@ def record(sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = ()) -> P
     return Playback(
         scenario=sc,
         seed=seed,
+        tunes=tuple(sorted(tunes)),
         xy=xy,
         radius=node_radius(xy),
         graph=model.graph,
@@ -397,19 +463,22 @@ def record(sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = ()) -> P
     )
 
 
-_playbacks: OrderedDict[tuple[str, tuple[str, ...]], Playback] = OrderedDict()
+_playbacks: OrderedDict[tuple[Any, ...], Playback] = OrderedDict()
 _playbacks_lock = threading.Lock()
 RECORDED = [0]  # recordings this process made (tests read it)
 
 
-def playback(sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = ()) -> Playback:
-    """:func:`record`, once per scenario, seed and story (shared by every session)."""
-    key = (sc.key(seed), tuple(c.title for c in chapters))
+def playback(
+    sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = (), tunes: tuple[Tune, ...] = ()
+) -> Playback:
+    """:func:`record`, once per scenario, seed, story and tunes (shared by every session)."""
+    tunes = tuple(sorted(tunes))
+    key = (sc.key(seed), tuple(c.title for c in chapters), tunes)
     with _playbacks_lock:
         if key in _playbacks:
             _playbacks.move_to_end(key)
             return _playbacks[key]
-    pb = record(sc, seed, chapters)
+    pb = record(sc, seed, chapters, tunes)
     with _playbacks_lock:
         RECORDED[0] += 1
         _playbacks[key] = pb

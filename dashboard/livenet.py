@@ -4,7 +4,8 @@ The browser gets a recorded lesson (:class:`~sim.dashboard.classroom.Playback`) 
 compact JSON, and animates it itself (``assets/classroom.js``): the network, the counts,
 the live chart, the chapter text and the legend, sized to fit the window. Python hears back
 only when the teacher pauses, seeks or turns a chapter (state ``view``: the day shown) or
-acts mid-run (trigger ``act``: which action, on which day).
+acts mid-run (trigger ``act``: which action, on which day; trigger ``tune``: a policy value
+and the day it takes effect).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from sim.dashboard.classroom import ACTIONS, Playback
+from sim.dashboard.classroom import ACTIONS, TUNABLE, Playback
+from sim.dashboard.core import LEVER_BY_PATH, to_widget
 from sim.dashboard.netview import STATE_COLOURS, STATE_HELP, STATES
 
 MAX_EDGES_SENT = 8_000  # enough to show the structure; the picture stays light to send
@@ -49,6 +51,37 @@ def action_days(pb: Playback) -> list[dict[str, Any]]:
     return out
 
 
+def tunables(pb: Playback) -> list[dict[str, Any]]:
+    """Each policy value the teacher may change mid-run: its control (in the unit people
+    read), the scenario's value and the changes already made (day, value)."""
+    out = []
+    for path in TUNABLE:
+        lv = LEVER_BY_PATH[path]
+        out.append(
+            {
+                "path": path,
+                "label": lv.label,
+                "unit": lv.unit,
+                "lo": to_widget(lv, lv.lo),
+                "hi": to_widget(lv, lv.hi),
+                "step": to_widget(lv, lv.step),
+                "base": to_widget(lv, pb.value_on(path, -1)),
+                "changes": [[d, to_widget(lv, v)] for d, p, v in pb.tunes if p == path],
+                "help": f"{lv.description} Meant to move: {lv.moves}.",
+            }
+        )
+    return out
+
+
+def run_id(pb: Playback) -> str:
+    """Identifies a recording: the scenario, the seed and the values tuned mid-run."""
+    import hashlib
+    import json
+
+    tunes = json.dumps([list(t) for t in pb.tunes])
+    return f"{pb.scenario.key(pb.seed)}:{hashlib.sha1(tunes.encode()).hexdigest()[:8]}"
+
+
 def payload(
     pb: Playback,
     base: str,
@@ -64,7 +97,7 @@ def payload(
     changes = [np.column_stack([i, s]).ravel().astype(int).tolist() for i, s in pb.changes]
     return {
         "base": base,
-        "run": f"{pb.scenario.key(pb.seed)}",
+        "run": run_id(pb),
         "start_day": int(start_day),
         "from_day": None if from_day is None else int(from_day),
         "title": title or pb.scenario.name,
@@ -91,6 +124,7 @@ def payload(
             for n, c, h in zip(STATES, STATE_COLOURS, STATE_HELP, strict=True)
         ],
         "actions": action_days(pb),
+        "tunables": tunables(pb),
         "speed": DEFAULT_SPEED,
     }
 
@@ -103,4 +137,5 @@ def show(data: dict[str, Any], key: str = "cl_live") -> Any:
         default={"view": None},
         on_view_change=lambda: None,
         on_act_change=lambda: None,
+        on_tune_change=lambda: None,
     )

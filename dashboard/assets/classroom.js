@@ -150,6 +150,10 @@ class Classroom {
     el("span", "cl-act-label", act, "Act now:");
     this.actBox = act;
     this.actButtons = {};
+    const tune = el("div", "cl-tune", side);
+    tune.setAttribute("data-testid", "classroom-tunes");
+    this.tuneBox = tune;
+    this.tuneInputs = {};
     const legend = el("div", "cl-legend", side);
     legend.setAttribute("data-testid", "classroom-legend");
     this.legend = legend;
@@ -177,6 +181,7 @@ class Classroom {
     this.story = data.chapters.length > 0;
     this.bBack.hidden = this.bNext.hidden = !this.story;
     this.buildActions();
+    this.buildTunes();
     this.buildLegend();
     this.waiting = false;
     this.busy.hidden = true;
@@ -209,6 +214,45 @@ class Classroom {
     }
   }
 
+  buildTunes() {
+    this.tuneBox.textContent = "";
+    this.tuneInputs = {};
+    for (const t of this.data.tunables) {
+      const box = el("label", "cl-tune-item", this.tuneBox);
+      box.title = t.help;
+      const head = el("span", "cl-tune-head", box);
+      el("span", "cl-tune-label", head, t.label);
+      const shown = el("b", "cl-tune-value", head);
+      const input = el("input", "cl-tune-input", box);
+      input.type = "range";
+      input.min = String(t.lo);
+      input.max = String(Math.max(t.hi, t.base));
+      input.step = String(t.step);
+      input.setAttribute("data-testid", `classroom-tune-${t.path}`);
+      const unit = t.unit === "%" ? "%" : t.unit === "yuan" ? " ¥" : "";
+      input.oninput = () => (shown.textContent = `${Number(input.value).toFixed(t.step < 1 ? 1 : 0)}${unit}`);
+      input.onchange = () => this.tune(t, Number(input.value));
+      this.tuneInputs[t.path] = { input, shown, unit, t };
+    }
+  }
+
+  tuneValue(t) {
+    let v = t.base;
+    for (const [d, value] of t.changes) if (d <= this.day) v = value;
+    return v;
+  }
+
+  tune(t, value) {
+    if (this.waiting || Math.abs(value - this.tuneValue(t)) < 1e-9) return;
+    this.resume = this.playing;
+    this.playing = false;
+    this.waiting = true;
+    this.busy.textContent = `Recomputing from day ${this.day}…`;
+    this.busy.hidden = false;
+    this.update();
+    this.setTriggerValue("tune", { path: t.path, value, day: this.day, base: this.base });
+  }
+
   buildLegend() {
     this.legend.textContent = "";
     for (const s of this.data.states) {
@@ -220,7 +264,7 @@ class Classroom {
     }
     for (const [cls, name] of [
       ["cl-sq", "leader (团长)"],
-      ["cl-sq cl-sq-quit", "leader who quit"],
+      ["cl-sq cl-sq-quit", "quit leading"],
     ]) {
       const item = el("span", "cl-leg", this.legend);
       el("span", cls, item);
@@ -240,6 +284,9 @@ class Classroom {
     this.pic.style.width = `${side}px`;
     this.pic.style.height = `${side}px`;
     this.side.style.width = `${Math.max(300, width - side - 16)}px`;
+    // the chart has a fixed share of the height; the day's text takes what is left (and
+    // shrinks its type to fit), so nothing moves while the days go by
+    this.chartBox.style.height = `${Math.round(Math.max(110, Math.min(300, avail * 0.27)))}px`;
     this.size = side;
     this.dpr = window.devicePixelRatio || 1;
     for (const c of [this.net, this.over]) {
@@ -635,6 +682,13 @@ class Classroom {
     }
     for (const a of this.data.actions) {
       this.actButtons[a.key].disabled = this.waiting || finished || a.days[this.day] !== "1";
+    }
+    for (const { input, shown, unit, t } of Object.values(this.tuneInputs)) {
+      if (document.activeElement === input && this.root.activeElement === input) continue;
+      const v = this.tuneValue(t);
+      input.value = String(v);
+      input.disabled = this.waiting || finished;
+      shown.textContent = `${Number(v).toFixed(t.step < 1 ? 1 : 0)}${unit}`;
     }
     if (this.selected >= 0 && !this.card.hidden) this.showCard();
     const shape = Object.values(this.countEls)

@@ -17,9 +17,11 @@ from sim.dashboard.classroom import (
     MECHANISMS,
     STORIES,
     act,
+    check_tune,
     classroom_scenario,
     playback,
 )
+from sim.dashboard.core import LEVER_BY_PATH
 from sim.scenario import ScenarioError
 
 PAGE = "classroom"
@@ -61,6 +63,7 @@ if "cl_init" not in ss:
     ss.cl_seed = q.get("seed", "0")
     ss.cl_start_chapter = q.get("chapter", "1")
 ss.setdefault("cl_actions", [])
+ss.setdefault("cl_tunes", [])
 ss.setdefault("cl_epoch", 0)
 
 # --------------------------------------------------------------------------- header row
@@ -108,6 +111,8 @@ lesson_id = f"{mode}:{base.key(seed)}:{ss.cl_epoch}"
 if ss.get("cl_lesson_id") != lesson_id:  # another lesson: no actions carried over
     ss.cl_lesson_id = lesson_id
     ss.cl_actions = []
+    ss.cl_tunes = []
+    ss.pop("cl_last_day", None)
 
 scenario = base
 for key, day in ss.cl_actions:
@@ -127,22 +132,30 @@ if story is not None:
         params["chapter"] = str(idx + 1)
 ui.sync_query_params(params)
 
-if ss.cl_actions:
+if ss.cl_actions or ss.cl_tunes:
     c_undo.button(
         "Undo my actions",
         icon=":material/undo:",
         key="cl_undo",
-        on_click=lambda: ss.update(cl_epoch=ss.cl_epoch + 1, cl_actions=[]),
+        on_click=lambda: (
+            ss.update(cl_epoch=ss.cl_epoch + 1, cl_actions=[], cl_tunes=[]),
+            ss.pop("cl_last_day", None),
+        ),
         width="stretch",
     )
 
+tunes = tuple(tuple(t) for t in ss.cl_tunes)
 with st.spinner("Building the town and running it once (about a second)…"):
-    pb = playback(scenario, seed, chapters)
+    pb = playback(scenario, seed, chapters, tunes)
 data = livenet.payload(
     pb,
     base=lesson_id,
     start_day=start_day,
-    from_day=ss.cl_actions[-1][1] if ss.cl_actions else None,
+    from_day=(
+        ss.get("cl_last_day", ss.cl_actions[-1][1] if ss.cl_actions else ss.cl_tunes[-1][0])
+        if (ss.cl_actions or ss.cl_tunes)
+        else None
+    ),
     title=f"{scenario.name} — {pb.days} days, {len(pb.states0):,} households",
 )
 result = livenet.show(data)
@@ -159,13 +172,31 @@ if result is not None:
             st.warning(str(err))
         else:
             ss.cl_actions = [*ss.cl_actions, (fired["key"], int(fired["day"]))]
+            ss.cl_last_day = int(fired["day"])
+            st.rerun()
+    tuned = getattr(result, "tune", None)
+    if tuned and tuned.get("base") == lesson_id and tuned.get("path") in LEVER_BY_PATH:
+        lv = LEVER_BY_PATH[tuned["path"]]
+        try:
+            tune = check_tune(
+                scenario, (int(tuned["day"]), lv.path, core.from_widget(lv, float(tuned["value"])))
+            )
+        except (ValueError, TypeError, ScenarioError) as err:
+            st.warning(str(err))
+        else:
+            ss.cl_tunes = [*ss.cl_tunes, tune]
+            ss.cl_last_day = tune[0]
             st.rerun()
 
-if ss.cl_actions:
-    done = "; ".join(
-        f"{ACTIONS[k].label.lower().removesuffix(' now')} on day {d}" for k, d in ss.cl_actions
+if ss.cl_actions or ss.cl_tunes:
+    done = [f"{ACTIONS[k].label.lower().removesuffix(' now')} on day {d}" for k, d in ss.cl_actions]
+    for day, path, value in ss.cl_tunes:
+        lv = LEVER_BY_PATH[path]
+        unit = "%" if lv.unit == "%" else ""
+        done.append(f"{lv.label.lower()} {core.to_widget(lv, value):g}{unit} from day {day}")
+    st.caption(
+        f"Your actions: {'; '.join(done)}. Before each, the run is the same market as without it."
     )
-    st.caption(f"Your actions: {done}. Before each, the run is the same market as without it.")
 
 st.markdown("##### How it works")
 cols = st.columns(3)

@@ -568,3 +568,19 @@ def test_classroom_bad_input(open_page: AppOpener, no_exceptions: Callable) -> N
     at = open_page("classroom", query={"seed": "1e30"})
     no_exceptions(at)
     assert "seed: must be a whole number" in errors(at)
+
+
+def test_classroom_tuned_policy_continues_from_its_day(
+    open_page: AppOpener, no_exceptions: Callable
+) -> None:
+    at = open_page("classroom", query={"n": "400", "days": "120"})
+    before = view_data(at)
+    at.session_state["cl_tunes"] = [(30, "policy.group_buying.discount", 0.1)]  # the slider
+    at.run()
+    no_exceptions(at)
+    after = view_data(at)
+    assert after["base"] == before["base"] and after["run"] != before["run"]
+    assert after["from_day"] == 30 and after["changes"][:30] == before["changes"][:30]
+    disc = next(t for t in after["tunables"] if t["path"] == "policy.group_buying.discount")
+    assert disc["changes"] == [[30, 10.0]]  # the slider shows 10% from day 30 on
+    assert "group discount (depth) 10% from day 30" in text(at)

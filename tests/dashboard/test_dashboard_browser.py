@@ -363,7 +363,7 @@ def test_classroom_fits_a_projector_and_plays_in_the_browser(
         wait_idle(page)
         page.wait_for_timeout(500)  # the view sizes itself to the window
         no_exception(page)
-        for part in ("network", "counts", "chart", "text", "legend", "actions", "play"):
+        for part in ("network", "counts", "chart", "text", "legend", "actions", "tunes", "play"):
             inside(page, page.get_by_test_id(f"classroom-{part}"), part)
         assert overflowing(page, ".cl-counts") == []
         assert overflowing(page, ".cl-legend") == []
@@ -412,6 +412,13 @@ def test_classroom_fits_a_projector_and_plays_in_the_browser(
         )
         page.get_by_text(f"stop the subsidy on day {day}").wait_for(timeout=30_000)
         assert stats(page)["day"] == day
+        # a policy slider acts mid-run too: the discount from today on
+        page.get_by_test_id("classroom-step").click()
+        page.get_by_test_id("classroom-tune-policy.group_buying.discount").fill("10")
+        page.get_by_text(f"group discount (depth) 10% from day {day + 1}").wait_for(timeout=30_000)
+        assert stats(page)["day"] == day + 1
+        for part in ("legend", "actions", "tunes", "text"):  # still all on screen
+            inside(page, page.get_by_test_id(f"classroom-{part}"), part)
         no_exception(page)
 
 

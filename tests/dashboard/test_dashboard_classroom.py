@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from sim.dashboard import classroom, livenet
+from sim.dashboard import classroom, core, livenet
 from sim.dashboard.classroom import ACTIONS, STORIES, Lesson, act, classroom_scenario, playback
 from sim.dashboard.netview import STATES
 
@@ -119,3 +119,44 @@ def test_stories_tell_numbers_from_the_model(key: str) -> None:
     assert len(set(texts)) == len(texts)
     final_active = int(pb.counts[-1][2] + pb.counts[-1][3])
     assert f"{final_active:,}" in texts[-1]
+
+
+@pytest.mark.parametrize("path", classroom.TUNABLE)
+def test_a_tunable_policy_is_read_every_day(path: str) -> None:
+    """Setting a value on the live model's day 0 is exactly the run with that value from
+    the start: the mechanism reads it every day (never cached when the run starts), so a
+    slider moved on day D means "from day D on"."""
+    sc = classroom_scenario("symbiotic_partner", 300, 60)
+    lv = core.LEVER_BY_PATH[path]
+    value = float(lv.lo + 0.7 * (lv.hi - lv.lo))
+    tuned = classroom.record(sc, tunes=((0, path, value),))
+    direct = classroom.record(sc.with_overrides({path: value}))
+    assert tuned.changes and all(
+        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+        for a, b in zip(tuned.changes, direct.changes, strict=True)
+    )
+    np.testing.assert_array_equal(tuned.counts, direct.counts)
+    assert tuned.purchases == direct.purchases
+    assert (
+        sc.policy.model_dump()
+        == classroom_scenario("symbiotic_partner", 300, 60).policy.model_dump()
+    )
+
+
+def test_tuning_mid_run_keeps_the_past_and_says_what_is_in_force() -> None:
+    sc = classroom_scenario("subsidy_group_buying", 400, 120)
+    a = playback(sc)
+    b = playback(sc, tunes=((50, "policy.group_buying.discount", 0.1),))
+    for d in (0, 30, 50):
+        np.testing.assert_array_equal(a.states_on(d), b.states_on(d))
+    assert any(not np.array_equal(a.states_on(d), b.states_on(d)) for d in range(51, 121))
+    assert b.value_on("policy.group_buying.discount", 49) == sc.policy.group_buying.discount
+    assert b.value_on("policy.group_buying.discount", 50) == 0.1
+    data = livenet.payload(b, base="x")
+    disc = next(t for t in data["tunables"] if t["path"] == "policy.group_buying.discount")
+    assert disc["base"] == pytest.approx(100 * sc.policy.group_buying.discount)  # percent
+    assert disc["changes"] == [[50, pytest.approx(10.0)]]
+    with pytest.raises(ValueError, match="cannot be changed mid-run"):
+        classroom.check_tune(sc, (10, "population.consumers", 5))
+    with pytest.raises(ValueError, match="policy.group_buying.discount"):
+        classroom.check_tune(sc, (10, "policy.group_buying.discount", 3.0))  # 300%
