@@ -52,6 +52,9 @@ MAX_UNPACKED_BYTES = 200_000
 DEFAULT_SCENARIO = "subsidy_group_buying"
 
 INPUT_ERRORS: tuple[type[Exception], ...] = (ScenarioError, NetworkError)
+#: Bad page input raises the library's ScenarioError; this name is that class (not a copy),
+#: kept for callers that catch ``core.InputError``.
+InputError = ScenarioError
 
 
 def cli_hint(n: int | None = None, shipped_name: str | None = None) -> str:
