@@ -258,7 +258,8 @@ def test_no_pages_folder_so_deep_links_open_their_page() -> None:
 def small_set() -> str:
     from sim.dashboard import core
 
-    return core.pack({"population.consumers": 2000})
+    # a quick run whose D30/D90 are observable (the stated cohort ends on day 199)
+    return core.pack({"population.consumers": 1500, "days": 400, "observation.cohort_end": 200})
 
 
 # --------------------------------------------------------------------------- Explore
