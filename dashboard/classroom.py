@@ -1,13 +1,28 @@
-"""The classroom: a small model stepped day by day, its picture, and two guided stories.
+"""The classroom: a small model run day by day, its recorded playback, and two stories.
 
-A :class:`Lesson` holds one live :class:`~sim.model.SocialCommerceModel` (kept in the
-browser session) and the painter of its network. Every number a story tells is read
-from the running model, never written into the text in advance: if a change to the
-model breaks the story, the story says so.
+A :class:`Lesson` holds one live :class:`~sim.model.SocialCommerceModel`. :func:`playback`
+runs a lesson to its end once and records what the picture needs (each household's state
+per day as changes, the counts, the day's story in words, each chapter's text), so the
+browser can animate it smoothly without asking the server for every frame
+(:mod:`sim.dashboard.livenet`). Every number a story tells is read from the running model,
+never written into the text in advance: if a change to the model breaks the story, the
+story says so.
+
+*Acting mid-run* ("stop the subsidy now") is a scenario edit that takes effect on the day
+shown: a shock on that day, or a policy window that opens or closes there (:data:`ACTIONS`).
+*Tuning mid-run* (the group discount, the partner share…) sets a policy value from the day
+shown on (:data:`TUNABLE`): the recording sets it on the live model's scenario that day,
+which the mechanisms read every day (a test checks, for each, that setting it on day 0
+gives exactly the run with that value from the start). Because every shock and mechanism
+draws from its own random stream, the edited run is the same market as the original until
+that day (common random numbers; a test checks it), so the picture simply continues from
+the day the teacher acted.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,11 +30,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.dashboard.core import CLASSROOM_MAX_CONSUMERS, check_limits, load_shipped
-from sim.dashboard.netview import STATES, NetworkPainter, community_layout
+from sim.dashboard.core import (
+    CLASSROOM_MAX_CONSUMERS,
+    check_limits,
+    default_shock,
+    load_shipped,
+)
+from sim.dashboard.netview import STATES, community_layout, node_radius
 from sim.model import SocialCommerceModel
 from sim.network import SocialGraph
 from sim.scenario import Scenario
+from sim.shocks import SHOCKS
 
 DEFAULT_CONSUMERS = 1_500
 DEFAULT_DAYS = 365
@@ -30,7 +51,9 @@ def classroom_scenario(
 ) -> Scenario:
     """A shipped scenario at classroom size (limits checked: at most 2,000 consumers)."""
     sc = load_shipped(name).with_overrides({"population.consumers": consumers, "days": days})
-    check_limits(sc, max_consumers=CLASSROOM_MAX_CONSUMERS, where="the classroom page")
+    check_limits(
+        sc, max_consumers=CLASSROOM_MAX_CONSUMERS, where="the classroom page", shipped_name=name
+    )
     return sc
 
 
@@ -44,37 +67,40 @@ def graph_digest(graph: SocialGraph) -> str:
     return h.hexdigest()
 
 
-_painters: dict[str, NetworkPainter] = {}
+_layouts: OrderedDict[str, np.ndarray] = OrderedDict()
+_layouts_lock = threading.Lock()
 LAYOUTS_COMPUTED = [0]  # how many layouts this process computed (tests read it)
 
 
-def painter_for(graph: SocialGraph, size: int = 640) -> NetworkPainter:
-    """The painter of a graph, built once per graph content and size (layout + edges)."""
-    key = f"{graph_digest(graph)}:{size}"
-    if key not in _painters:
-        if len(_painters) > 16:
-            _painters.pop(next(iter(_painters)))
+def layout_for(graph: SocialGraph) -> np.ndarray:
+    """The picture's node positions for a graph, computed once per graph content."""
+    key = graph_digest(graph)
+    with _layouts_lock:
+        if key in _layouts:
+            _layouts.move_to_end(key)
+            return _layouts[key]
+    xy = community_layout(graph)
+    with _layouts_lock:
         LAYOUTS_COMPUTED[0] += 1
-        _painters[key] = NetworkPainter(graph, community_layout(graph), size)
-    return _painters[key]
+        _layouts[key] = xy
+        while len(_layouts) > 16:
+            _layouts.popitem(last=False)
+    return xy
 
 
 @dataclass
 class Lesson:
-    """A live model for the classroom; ``step`` advances it, ``frame`` draws it."""
+    """A live model for the classroom; ``step`` advances it one day at a time."""
 
     scenario: Scenario
     seed: int = 0
-    size: int = 640
     model: SocialCommerceModel = field(init=False)
-    painter: NetworkPainter = field(init=False)
 
     def __post_init__(self) -> None:
         self.reset()
 
     def reset(self) -> None:
         self.model = SocialCommerceModel(self.scenario, seed=self.seed)
-        self.painter = painter_for(self.model.graph, self.size)
 
     @property
     def day(self) -> int:
@@ -109,9 +135,6 @@ class Lesson:
         c = np.bincount(self.states(), minlength=len(STATES))
         return {name: int(c[i]) for i, name in enumerate(STATES)}
 
-    def frame(self) -> np.ndarray:
-        return self.painter.frame(self.states(), self.model.leaders.active)
-
     def daily(self) -> pd.DataFrame:
         df = self.model.datacollector.get_model_vars_dataframe()
         df.index = pd.RangeIndex(len(df), name="day")
@@ -120,6 +143,348 @@ class Lesson:
     def today(self) -> dict[str, float]:
         """Yesterday's (the last simulated day's) numbers; empty before day 1."""
         return dict(self.model.today) if self.day > 0 else {}
+
+
+def today_text(lesson: Lesson) -> str:
+    """What happened on the last simulated day, in words (Markdown bold for the key words)."""
+    t = lesson.today()
+    if not t:
+        return "Nothing has happened yet: press **Play**, or **Step** one day at a time."
+    parts = [
+        f"**Day {lesson.day}:** {int(t['orders']):,} orders "
+        f"({int(t['group_orders']):,} in groups, {int(t['leader_orders']):,} through leaders), "
+        f"{int(t['new_customers']):,} first-time buyers, {int(t['churned']):,} customers lapsed"
+    ]
+    if t.get("groups_opened") or t.get("groups_failed"):
+        parts.append(
+            f"{int(t['groups_succeeded']):,} groups completed, {int(t['groups_failed']):,} failed"
+        )
+    if t.get("new_partners"):
+        parts.append(f"{int(t['new_partners']):,} new partners")
+    if t.get("referrals_made"):
+        parts.append(f"{int(t['referrals_made']):,} referrals")
+    if lesson.scenario.policy.group_buying.enabled:
+        parts.append("subsidy **on**" if t.get("subsidy_on") else "subsidy **off**")
+    shocks = [
+        SHOCKS[s.kind].label.lower()
+        for s in lesson.scenario.shocks
+        if s.active(lesson.day - 1) and s.kind != "subsidy_end"
+    ]
+    if shocks:
+        parts.append("shock: " + ", ".join(shocks))
+    return "; ".join(parts) + "."
+
+
+# --------------------------------------------------------------------------- acting mid-run
+@dataclass(frozen=True)
+class Action:
+    """A change a teacher makes on the day shown; ``available`` says when it makes sense."""
+
+    key: str
+    label: str
+    help: str
+    available: Callable[[Scenario, int], bool]
+    apply: Callable[[Scenario, int], Scenario]
+
+
+def _withdrawing(sc: Scenario, day: int) -> Any:
+    return next((s for s in sc.shocks if s.kind == "subsidy_end" and s.active(day)), None)
+
+
+def _stop_subsidy(sc: Scenario, day: int) -> Scenario:
+    shocks = [s.model_dump() for s in sc.shocks]
+    later = next(
+        (i for i, s in enumerate(sc.shocks) if s.kind == "subsidy_end" and s.day > day), None
+    )
+    if later is not None:  # the planned end comes now instead
+        shocks[later]["day"] = day
+    else:
+        shocks.append({"kind": "subsidy_end", "day": day, "duration": None})
+    return sc.with_overrides({"shocks": shocks})
+
+
+def _restart_subsidy(sc: Scenario, day: int) -> Scenario:
+    shocks = []
+    for s in sc.shocks:
+        d = s.model_dump()
+        if s.kind == "subsidy_end" and s.active(day):
+            if s.day >= day:
+                continue
+            d["duration"] = day - s.day
+        shocks.append(d)
+    return sc.with_overrides({"shocks": shocks})
+
+
+def _add_shock(kind: str) -> Callable[[Scenario, int], Scenario]:
+    def apply(sc: Scenario, day: int) -> Scenario:
+        new = {**default_shock(kind), "day": day}
+        return sc.with_overrides({"shocks": [*[s.model_dump() for s in sc.shocks], new]})
+
+    return apply
+
+
+def _no_active(kind: str) -> Callable[[Scenario, int], bool]:
+    return lambda sc, day: not any(s.kind == kind and s.active(day) for s in sc.shocks)
+
+
+def _partners_can_start(sc: Scenario, day: int) -> bool:
+    p = sc.policy.partner
+    return not p.on(day) and (not p.enabled or p.start_day > day)
+
+
+def _start_partners(sc: Scenario, day: int) -> Scenario:
+    return sc.with_overrides(
+        {
+            "policy.partner.enabled": True,
+            "policy.partner.start_day": day,
+            "policy.partner.end_day": None,
+        }
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    a.key: a
+    for a in (
+        Action(
+            "stop_subsidy",
+            "Stop the subsidy now",
+            "Platform-funded discounts and coupons stop from this day on.",
+            lambda sc, d: sc.policy.group_buying.enabled and _withdrawing(sc, d) is None,
+            _stop_subsidy,
+        ),
+        Action(
+            "restart_subsidy",
+            "Bring the subsidy back",
+            "The platform funds group discounts and coupons again from this day on.",
+            lambda sc, d: sc.policy.group_buying.enabled and _withdrawing(sc, d) is not None,
+            _restart_subsidy,
+        ),
+        Action(
+            "start_partners",
+            "Start the partner program now",
+            "Customers may become partners and earn from referrals and posts from this day.",
+            _partners_can_start,
+            _start_partners,
+        ),
+        Action(
+            "stop_partners",
+            "Stop the partner program now",
+            "No more partner rewards from this day on.",
+            lambda sc, d: sc.policy.partner.on(d),
+            lambda sc, d: sc.with_overrides({"policy.partner.end_day": d}),
+        ),
+        Action(
+            "competitor",
+            "A competitor attacks now",
+            "A subsidised rival: the outside option gains utility for "
+            f"{default_shock('competitor_entry')['duration']} days.",
+            _no_active("competitor_entry"),
+            _add_shock("competitor_entry"),
+        ),
+        Action(
+            "exodus",
+            "Leaders walk out now",
+            f"{100 * default_shock('leader_exodus')['magnitude']:.0f}% of the leaders quit at once.",
+            lambda sc, d: sc.policy.leaders.enabled,
+            _add_shock("leader_exodus"),
+        ),
+    )
+}
+
+
+#: Policy values a teacher may change from the day shown (sliders in the view); each is read
+#: by its mechanism every day, never cached when the run starts.
+TUNABLE: tuple[str, ...] = (
+    "policy.group_buying.discount",
+    "policy.group_buying.subsidy_share",
+    "policy.partner.share",
+    "policy.leaders.commission",
+)
+
+Tune = tuple[int, str, float]  # (day, dotted path, value as the scenario stores it)
+
+
+def check_tune(sc: Scenario, tune: Tune) -> Tune:
+    """A tune as a valid (day, path, value): a tunable path, a day within the run, a value
+    the schema accepts (ValueError / ScenarioError naming the field otherwise)."""
+    day, path, value = int(tune[0]), str(tune[1]), float(tune[2])
+    if path not in TUNABLE:
+        raise ValueError(f"tune: {path} cannot be changed mid-run (choose {', '.join(TUNABLE)})")
+    if not 0 <= day <= sc.days:
+        raise ValueError(f"tune: day must be 0..{sc.days} (got {day})")
+    sc.with_overrides({path: value})  # the schema's own check of the value
+    return day, path, value
+
+
+def _get_path(sc: Scenario, path: str) -> Any:
+    obj: Any = sc
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _set_live(model: SocialCommerceModel, path: str, value: float) -> None:
+    obj: Any = model.scenario
+    parts = path.split(".")
+    for part in parts[:-1]:
+        obj = getattr(obj, part)
+    setattr(obj, parts[-1], value)  # validated on assignment (the schema is strict)
+
+
+def act(sc: Scenario, key: str, day: int) -> Scenario:
+    """The scenario with action ``key`` taken on ``day`` (ValueError if it does not apply)."""
+    action = ACTIONS[key]
+    if not action.available(sc, day):
+        raise ValueError(f"action: {action.label.lower()} does not apply on day {day}")
+    edited = action.apply(sc, day)
+    return edited.with_overrides({"name": sc.name})
+
+
+# --------------------------------------------------------------------------- recorded runs
+@dataclass(frozen=True)
+class Playback:
+    """A whole lesson recorded for the browser: states as changes, counts, texts."""
+
+    scenario: Scenario
+    seed: int
+    tunes: tuple[Tune, ...]  # policy values changed mid-run (day, path, value)
+    xy: np.ndarray  # (n, 2) positions in [0, 1]
+    radius: float  # node radius as a share of the picture's side
+    graph: SocialGraph
+    segment: np.ndarray  # per household, index into segment_names
+    segment_names: tuple[str, ...]
+    states0: np.ndarray  # day 0
+    changes: list[tuple[np.ndarray, np.ndarray]]  # day d (1..days): who changed, to what
+    counts: np.ndarray  # (days + 1, len(STATES))
+    leaders_working: np.ndarray  # (days + 1,)
+    leaders_quit: list[np.ndarray]  # day d: leader indices who quit that day
+    texts: list[str]  # day d: what happened on the last simulated day
+    chapters: list[tuple[int, str, str]]  # (day, title, text) for a story
+    purchases: list[list[int]]  # per household: the days it bought (the transaction log)
+
+    @property
+    def days(self) -> int:
+        return int(self.scenario.days)
+
+    def states_on(self, day: int) -> np.ndarray:
+        """Every household's state code after ``day`` days (replaying the changes)."""
+        st = self.states0.copy()
+        for idx, new in self.changes[: max(0, min(day, self.days))]:
+            st[idx] = new
+        return st
+
+    def value_on(self, path: str, day: int) -> float:
+        """A tunable policy value in force on ``day`` (the scenario's, or the last tune;
+        ``day=-1``: the scenario's own)."""
+        value = float(_get_path(self.scenario, path))
+        for d, p, v in self.tunes:
+            if p == path and d <= day:
+                value = v
+        return value
+
+    def history(self, household: int, day: int) -> list[tuple[int, str]]:
+        """A household's state changes up to ``day``: (day, state name), first day 0."""
+        out = [(0, STATES[int(self.states0[household])])]
+        for d, (idx, new) in enumerate(self.changes[:day], start=1):
+            hit = np.flatnonzero(idx == household)
+            if len(hit):
+                out.append((d, STATES[int(new[hit[0]])]))
+        return out
+
+
+def record(
+    sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = (), tunes: tuple[Tune, ...] = ()
+) -> Playback:
+    """Run ``sc`` to its end once and keep what the picture and the texts need; each tune
+    ``(day, path, value)`` sets that policy value on the day's start."""
+    # the live model's scenario is changed by the tunes: a copy, never the caller's
+    lesson = Lesson(Scenario.model_validate(sc.to_dict()) if tunes else sc, seed)
+    model = lesson.model
+    todo = sorted(tunes)
+
+    def retune() -> None:
+        while todo and todo[0][0] <= lesson.day:
+            _, path, value = todo.pop(0)
+            _set_live(model, path, value)
+
+    xy = layout_for(model.graph)
+    pending = sorted(chapters, key=lambda c: c.day)
+    told: list[tuple[int, str, str]] = []
+
+    def tell() -> None:
+        while pending and pending[0].day <= lesson.day:
+            ch = pending.pop(0)
+            told.append((ch.day, ch.title, ch.text(lesson)))
+
+    prev = lesson.states().astype(np.int8)
+    states0 = prev.copy()
+    counts = [np.bincount(prev, minlength=len(STATES))]
+    working = [int(model.leaders.active.sum())]
+    prev_active = model.leaders.active.copy()
+    changes, quits, texts = [], [], [today_text(lesson)]
+    tell()
+    while not lesson.finished:
+        retune()
+        lesson.step(1)
+        cur = lesson.states().astype(np.int8)
+        idx = np.flatnonzero(cur != prev).astype(np.int32)
+        changes.append((idx, cur[idx].copy()))
+        counts.append(np.bincount(cur, minlength=len(STATES)))
+        act_now = model.leaders.active
+        quits.append(np.flatnonzero(prev_active & ~act_now).astype(np.int32))
+        working.append(int(act_now.sum()))
+        prev_active = act_now.copy()
+        texts.append(today_text(lesson))
+        tell()
+        prev = cur
+    pop = model.pop
+    log = model.transactions.frame(pop)  # the run's transaction log: one row per purchase
+    bought: list[list[int]] = [[] for _ in range(len(states0))]
+    for consumer, day in zip(log["consumer"].to_numpy(), log["day"].to_numpy(), strict=True):
+        if consumer < len(bought):
+            bought[int(consumer)].append(int(day))
+    return Playback(
+        scenario=sc,
+        seed=seed,
+        tunes=tuple(sorted(tunes)),
+        xy=xy,
+        radius=node_radius(xy),
+        graph=model.graph,
+        segment=np.asarray(pop.segment).copy(),
+        segment_names=tuple(pop.segment_names),
+        states0=states0,
+        changes=changes,
+        counts=np.asarray(counts, np.int64),
+        leaders_working=np.asarray(working, np.int64),
+        leaders_quit=quits,
+        texts=texts,
+        chapters=told,
+        purchases=[sorted(b) for b in bought],
+    )
+
+
+_playbacks: OrderedDict[tuple[Any, ...], Playback] = OrderedDict()
+_playbacks_lock = threading.Lock()
+RECORDED = [0]  # recordings this process made (tests read it)
+
+
+def playback(
+    sc: Scenario, seed: int = 0, chapters: tuple[Chapter, ...] = (), tunes: tuple[Tune, ...] = ()
+) -> Playback:
+    """:func:`record`, once per scenario, seed, story and tunes (shared by every session)."""
+    tunes = tuple(sorted(tunes))
+    key = (sc.key(seed), tuple(c.title for c in chapters), tunes)
+    with _playbacks_lock:
+        if key in _playbacks:
+            _playbacks.move_to_end(key)
+            return _playbacks[key]
+    pb = record(sc, seed, chapters, tunes)
+    with _playbacks_lock:
+        RECORDED[0] += 1
+        _playbacks[key] = pb
+        while len(_playbacks) > 24:
+            _playbacks.popitem(last=False)
+    return pb
 
 
 # --------------------------------------------------------------------------- explanations
@@ -182,8 +547,11 @@ class Story:
     intro: str
     chapters: tuple[Chapter, ...]
 
+    def base(self) -> Scenario:
+        return classroom_scenario(self.scenario, self.consumers, self.days)
+
     def lesson(self, seed: int = 0) -> Lesson:
-        return Lesson(classroom_scenario(self.scenario, self.consumers, self.days), seed)
+        return Lesson(self.base(), seed)
 
 
 def _active_on(lesson: Lesson, day: int) -> int:

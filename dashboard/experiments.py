@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.dashboard.core import CLASSROOM_MAX_CONSUMERS, InputError, load_shipped
+from sim.dashboard.core import CLASSROOM_MAX_CONSUMERS, load_shipped
+from sim.scenario import ScenarioError
 
 MAX_DB_UPLOAD_BYTES = 200_000_000
 MAX_SMALL_RUNS = 120  # a "small" sweep: a couple of minutes on a laptop at 2,000 consumers
@@ -107,13 +108,13 @@ def save_upload(data: bytes, filename: str) -> Path:
     """Store an uploaded results database in a private temporary file and return it."""
     name = Path(filename).name
     if len(data) > MAX_DB_UPLOAD_BYTES:
-        raise InputError(
+        raise ScenarioError(
             f"upload: {name} is {len(data) / 1e6:,.0f} MB; the limit is "
             f"{MAX_DB_UPLOAD_BYTES // 1_000_000} MB — open large databases from the results "
             "folder instead"
         )
     if len(data) < 16 or data[8:12] != DUCKDB_MAGIC:
-        raise InputError(f"upload: {name} is not a DuckDB database (a sweep's .duckdb file)")
+        raise ScenarioError(f"upload: {name} is not a DuckDB database (a sweep's .duckdb file)")
     folder = Path(tempfile.gettempdir()) / "symbiosim-dashboard-uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(suffix=".duckdb", dir=folder)
@@ -180,6 +181,33 @@ def analyze(path: Path, kpi: str) -> dict[str, Any]:
     """``sim.batch.analyze`` cached per database version and KPI."""
     st = path.stat()
     return _analyze(str(path), st.st_mtime, st.st_size, kpi)
+
+
+def kpi_label(key: str) -> str:
+    """A KPI column in words with its unit (the registry's label; the column name if the
+    registry does not know it, e.g. a KPI of an older sweep)."""
+    from sim.dashboard.kpiview import kpi_title
+
+    try:
+        return kpi_title(key)
+    except KeyError:
+        return key
+
+
+def param_label(path: str) -> str:
+    """A swept parameter in words: its lever's label and unit, else the dotted path."""
+    from sim.dashboard.core import LEVER_BY_PATH
+
+    lv = LEVER_BY_PATH.get(path)
+    return f"{lv.label} · {path}" if lv else path
+
+
+def param_unit(path: str) -> str:
+    """The unit a swept parameter's axis is formatted in ("share" for a lever in %)."""
+    from sim.dashboard.core import LEVER_BY_PATH
+
+    lv = LEVER_BY_PATH.get(path)
+    return {"%": "share", "yuan": "yuan"}.get(lv.unit, "count") if lv else "count"
 
 
 def numeric_params(data: SweepData) -> list[str]:
@@ -250,21 +278,21 @@ def small_spec(
     ``size`` means levels per parameter (factorial), points (lhs), base samples N
     (sobol, a power of two) or trajectories (morris)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,60}", name or ""):
-        raise InputError(
+        raise ScenarioError(
             "name: use letters, digits, '_', '-' or '.', starting with a letter or digit "
             f"(at most 61 characters; got {name!r})"
         )
     load_shipped(base)  # only shipped scenarios; raises with the list of names
     if not ranges:
-        raise InputError("parameters: choose at least one parameter to vary")
+        raise ScenarioError("parameters: choose at least one parameter to vary")
     if consumers > MAX_SMALL_CONSUMERS or consumers < 2:
-        raise InputError(
+        raise ScenarioError(
             f"population.consumers: a sweep started here runs 2..{MAX_SMALL_CONSUMERS:,} "
             f"consumers (got {consumers:,}); larger sweeps run from the command line: "
             "`symbiosim sweep spec.yaml`"
         )
     if not 1 <= days <= MAX_SMALL_DAYS:
-        raise InputError(f"days: 1..{MAX_SMALL_DAYS} for a sweep started here (got {days})")
+        raise ScenarioError(f"days: 1..{MAX_SMALL_DAYS} for a sweep started here (got {days})")
     params: dict[str, Any] = {}
     for path, (low, high) in ranges.items():
         p: dict[str, Any] = {"low": float(low), "high": float(high)}
@@ -301,7 +329,7 @@ def plan_small(spec: dict[str, Any]) -> int:
     if total <= MAX_SMALL_RUNS:
         total = build_plan(loaded, max_runs=MAX_SMALL_RUNS).total
     if total > MAX_SMALL_RUNS:
-        raise InputError(
+        raise ScenarioError(
             f"sweep: {total:,} runs is more than the {MAX_SMALL_RUNS} a sweep started here may "
             "have; reduce the size or replications, or run it from the command line "
             "(`symbiosim sweep spec.yaml`, which can use every core or a cluster)"

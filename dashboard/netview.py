@@ -1,35 +1,28 @@
-"""The classroom picture: a social network with consumers coloured by state.
+"""The classroom picture's geometry: where each household sits, and the colours of states.
 
 The layout is computed once per graph (communities placed by a spring layout of the
-community graph, consumers by a spring layout inside their community), and the
-edges are rendered once into a background image. Each frame then only paints the
-nodes into a copy of that background with precomputed pixel indices, so a frame of
-2,000 consumers costs a few milliseconds instead of a matplotlib redraw.
+community graph, consumers by a spring layout inside their community); the browser draws
+the picture from these positions (:mod:`sim.dashboard.livenet`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import networkx as nx
+import numpy as np
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-
-from sim.network import SocialGraph  # noqa: E402
+from sim.network import SocialGraph
 
 # state codes of Population.state_codes
 STATES = ("unaware", "aware", "active", "partner", "lapsed")
 STATE_COLOURS = ("#d9d9d9", "#f2c14e", "#2f7fd0", "#8e44ad", "#e4572e")
-_PALETTE = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in STATE_COLOURS], np.uint8)
-# paint order: later states are drawn on top where discs overlap
-_PRIORITY = np.array([0, 1, 3, 4, 2])
-MAX_EDGES_DRAWN = 20_000
+STATE_HELP = (
+    "never heard of the platform",
+    "aware, never bought",
+    "bought in the last 30 days",
+    "an active customer who is a partner (共生)",
+    "a customer who has not bought for 30 days",
+)
 MAX_LAYOUT_EDGES = 60_000
-SUPERSAMPLE = 2
 SPRING_MAX_NODES = 400  # larger communities get a cheaper phyllotaxis layout
 
 
@@ -148,141 +141,12 @@ def _separate(centres: np.ndarray, radius: np.ndarray, rounds: int = 200) -> np.
     return p
 
 
-@dataclass
-class NetworkPainter:
-    """Paints frames of one graph at one size; build once per graph, call ``frame`` often."""
-
-    graph: SocialGraph
-    xy: np.ndarray
-    size: int = 640
-
-    def __post_init__(self) -> None:
-        s = self.size * SUPERSAMPLE
-        self._s = s
-        margin = 0.03
-        px = (margin + self.xy * (1 - 2 * margin)) * (s - 1)
-        self._px = np.round(px).astype(np.int64)
-        n = self.graph.n
-        r = _node_radius(self.xy * self.size) * SUPERSAMPLE
-        self.radius = r
-        self.background = self._background()
-        # background as packed RGBA words plus one scratch word for off-canvas pixels
-        rgba = np.dstack([self.background, np.full((s, s), 255, np.uint8)])
-        self._bg32 = np.append(rgba.reshape(-1).view(np.uint32), np.uint32(0))
-        self._palette32 = _pack(_PALETTE)
-        self._node_pix = self._stamp(np.arange(n), _disc(r))
-        leaders = self.graph.leaders.astype(np.int64)
-        inner = r * 1.9 - 1.6 * SUPERSAMPLE
-        self._ring_pix = self._stamp(leaders, _square(r * 1.9, inner))
-        self._fill_pix = self._stamp(leaders, _square(inner, -1.0))
-
-    # -- precomputation ----------------------------------------------------------------
-    def _background(self) -> np.ndarray:
-        """Edges drawn once with matplotlib (antialiased), as an RGB array."""
-        s, dpi = self._s, 100
-        fig = plt.figure(figsize=(s / dpi, s / dpi), dpi=dpi)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, s - 1)
-        ax.set_ylim(s - 1, 0)
-        ax.set_axis_off()
-        u, v = self.graph.edges()
-        if len(u) > MAX_EDGES_DRAWN:
-            pick = np.random.default_rng(0).choice(len(u), MAX_EDGES_DRAWN, replace=False)
-            u, v = u[pick], v[pick]
-        segs = np.stack([self._px[u], self._px[v]], axis=1).astype(float)
-        same = self.graph.community[u] == self.graph.community[v]
-        colours = np.where(same[:, None], [[0.45, 0.45, 0.55, 0.30]], [[0.45, 0.45, 0.6, 0.07]])
-        ax.add_collection(LineCollection(segs, colors=colours, linewidths=0.5 * SUPERSAMPLE))
-        fig.canvas.draw()
-        rgb = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].copy()
-        plt.close(fig)
-        return rgb
-
-    def _stamp(self, nodes: np.ndarray, offsets: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """Flat pixel indices (nodes × stamp size); off-canvas pixels go to the scratch word."""
-        dy, dx = offsets
-        ys = self._px[nodes, 1][:, None] + dy[None, :]
-        xs = self._px[nodes, 0][:, None] + dx[None, :]
-        ok = (ys >= 0) & (ys < self._s) & (xs >= 0) & (xs < self._s)
-        return np.where(ok, ys * self._s + xs, self._s * self._s)
-
-    # -- frames ---------------------------------------------------------------------------
-    def frame(self, states: np.ndarray, leader_active: np.ndarray | None = None) -> np.ndarray:
-        """An RGB image (size × size × 3, uint8) for per-consumer state codes 0..4; leaders
-        are squares with a black frame (grey and hollow once they have quit)."""
-        flat = self._bg32.copy()
-        st = np.asarray(states, np.int64)
-        prio = _PRIORITY[st]
-        for level in range(len(STATES)):  # painted in priority order: partners on top
-            nodes = np.flatnonzero(prio == level)
-            if len(nodes):
-                flat[self._node_pix[nodes]] = self._palette32[st[nodes[0]]]
-        leaders = self.graph.leaders.astype(np.int64)
-        if leader_active is None:
-            leader_active = np.ones(len(leaders), bool)
-        leader_active = np.asarray(leader_active, bool)
-        flat[self._ring_pix[leader_active]] = _pack(np.array([[20, 20, 20]], np.uint8))[0]
-        flat[self._ring_pix[~leader_active]] = _pack(np.array([[150, 150, 150]], np.uint8))[0]
-        flat[self._fill_pix[~leader_active]] = _pack(np.array([[255, 255, 255]], np.uint8))[0]
-        lst = st[leaders]
-        for code in range(len(STATES)):
-            sel = leader_active & (lst == code)
-            if sel.any():
-                flat[self._fill_pix[sel]] = self._palette32[code]
-        s, f = self.size, SUPERSAMPLE
-        img = flat[:-1].view(np.uint8).reshape(self._s, self._s, 4)[:, :, :3]
-        acc = np.zeros((s, s, 3), np.uint16)
-        for dy in range(f):
-            for dx in range(f):
-                acc += img[dy::f, dx::f]
-        return (acc // (f * f)).astype(np.uint8)
-
-
-def _node_radius(px: np.ndarray) -> float:
-    """Half the typical nearest-neighbour spacing (in output pixels), within [1.5, 9]."""
+def node_radius(xy: np.ndarray) -> float:
+    """A node's radius as a share of the picture's side: half the typical nearest-neighbour
+    spacing, within [0.0025, 0.015] (discs barely touch; none vanishes)."""
     from scipy.spatial import cKDTree
 
-    if len(px) < 2:
-        return 9.0
-    dist, _ = cKDTree(px).query(px, k=2)
-    return float(np.clip(0.5 * np.median(dist[:, 1]), 1.5, 9.0))
-
-
-def _pack(rgb: np.ndarray) -> np.ndarray:
-    """RGB rows → RGBA words in native byte order (matches the background's view)."""
-    rgba = np.concatenate([rgb.astype(np.uint8), np.full((len(rgb), 1), 255, np.uint8)], axis=1)
-    return np.ascontiguousarray(rgba).view(np.uint32).ravel()
-
-
-def _disc(r: float) -> tuple[np.ndarray, np.ndarray]:
-    k = int(np.ceil(r))
-    dy, dx = np.mgrid[-k : k + 1, -k : k + 1]
-    keep = dx**2 + dy**2 <= r * r
-    return dy[keep], dx[keep]
-
-
-def _square(outer: float, inner: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels with inner < Chebyshev distance <= outer (a frame; inner < 0: filled)."""
-    k = int(np.ceil(outer))
-    dy, dx = np.mgrid[-k : k + 1, -k : k + 1]
-    cheb = np.maximum(np.abs(dx), np.abs(dy))
-    keep = (cheb <= outer) & (cheb > inner)
-    return dy[keep], dx[keep]
-
-
-def legend_html() -> str:
-    """The colour key as inline HTML (beside the picture, so the image stays clean)."""
-    items = [
-        f'<span style="display:inline-block;width:0.9em;height:0.9em;border-radius:50%;'
-        f'background:{c};margin:0 0.3em 0 0.8em;vertical-align:middle"></span>{name}'
-        for name, c in zip(STATES, STATE_COLOURS, strict=True)
-    ]
-    items.append(
-        '<span style="display:inline-block;width:0.8em;height:0.8em;border:2px solid #141414;'
-        'margin:0 0.3em 0 0.8em;vertical-align:middle"></span>leader (团长)'
-    )
-    items.append(
-        '<span style="display:inline-block;width:0.8em;height:0.8em;border:2px solid #969696;'
-        'background:#fff;margin:0 0.3em 0 0.8em;vertical-align:middle"></span>leader who quit'
-    )
-    return "".join(items)
+    if len(xy) < 2:
+        return 0.015
+    dist, _ = cKDTree(xy).query(xy, k=2)
+    return float(np.clip(0.5 * np.median(dist[:, 1]), 0.0025, 0.015))

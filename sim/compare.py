@@ -172,8 +172,12 @@ def compare(
     consumers: int | None = None,
     overrides: dict[str, Any] | None = None,
     on_run: Callable[[str, int], None] | None = None,
+    runner: Callable[[Scenario, int], RunResult] | None = None,
 ) -> Comparison:
-    """Run every scenario with the same seeds (common random numbers across scenarios)."""
+    """Run every scenario with the same seeds (common random numbers across scenarios).
+
+    ``runner(scenario, seed)`` computes one run (default: ``sim.run`` without the model); a
+    caller with a cache of runs (the dashboard) passes its own, so a run is never repeated."""
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     resolved = [resolve(s, days=days, consumers=consumers, overrides=overrides) for s in scenarios]
     names = [s.name for s in resolved]
@@ -183,7 +187,7 @@ def compare(
     for sc in resolved:
         frames = {}
         for seed in seed_list:
-            r = run(sc, seed=seed, keep_model=False)
+            r = runner(sc, seed) if runner else run(sc, seed=seed, keep_model=False)
             rows.append({"scenario": sc.name, "seed": seed, **r.kpis})
             frames[seed] = r.daily["active"]
             if seed == seed_list[0]:

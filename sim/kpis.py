@@ -262,3 +262,30 @@ def format_ci(mean: float, half: float, unit: Unit) -> str:
         else:
             text += f" ± {h:,.0f}" if h >= 10 else f" ± {h:,.2f}"
     return text
+
+
+def format_delta(value: float, unit: Unit) -> str:
+    """A difference in the KPI's unit with its sign: shares in percentage points, money in
+    yuan. The sign is ASCII ('+'/'-') so widgets that read it (arrows, colours) can."""
+    if not _finite(value):
+        return "—"
+    v = float(value)
+    sign = "+" if v >= 0 else "-"
+    a = abs(v)
+    if unit == "share":
+        return f"{sign}{100 * a:.1f} pp"
+    if unit == "yuan":
+        return f"{sign}¥{a:,.0f}" if a >= 10 else f"{sign}¥{a:,.2f}"
+    if unit == "ratio":
+        return f"{sign}{a:,.2f}"
+    return f"{sign}{a:,.0f}" if a >= 10 or a == int(a) else f"{sign}{a:,.1f}"
+
+
+def format_delta_ci(mean: float, half: float, unit: Unit) -> str:
+    """``±difference ± half`` in the KPI's unit (a paired difference and its 95% interval)."""
+    if not _finite(mean):
+        return "—"
+    text = format_delta(mean, unit)
+    if _finite(half):
+        text += " ± " + format_delta(half, unit).lstrip("+")
+    return text

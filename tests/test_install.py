@@ -167,7 +167,7 @@ def test_the_installed_wheel_works_from_elsewhere(installed: Path, tmp_path: Pat
         "print(json.dumps({'sim': sim.__file__, 'days': len(r.daily), 'gmv': r.kpis['gmv'],\n"
         "    'scenarios': str(sim.scenario.SCENARIO_DIR), 'app': str(app),\n"
         "    'app_is_file': app.is_file(), 'scaffolding': find_spec('sim.batch.testfunctions') is not None,\n"
-        "    'pages': sorted(p.name for p in (files('sim.dashboard') / 'pages').iterdir()\n"
+        "    'pages': sorted(p.name for p in (files('sim.dashboard') / 'views').iterdir()\n"
         "                    if p.name.endswith('.py')),\n"
         "    'shocks': sorted(p.name for p in (sim.scenario.SCENARIO_DIR / 'shocks').iterdir())}))"
     )
@@ -177,7 +177,7 @@ def test_the_installed_wheel_works_from_elsewhere(installed: Path, tmp_path: Pat
         assert Path(got[key]).resolve().is_relative_to(site), (key, got[key])
     assert got["days"] == 30 and got["gmv"] > 0 and got["app_is_file"]
     assert not got["scaffolding"]  # the sweep tests' plug-in models moved to tests/
-    assert got["pages"] == sorted(p.name for p in (ROOT / "dashboard" / "pages").glob("*.py"))
+    assert got["pages"] == sorted(p.name for p in (ROOT / "dashboard" / "views").glob("*.py"))
     assert "subsidy_end.yaml" in got["shocks"]
 
     # the core install has no streamlit: one line, exit 2

@@ -1,8 +1,9 @@
-"""Fixtures for the dashboard tests: a private sweep folder, and AppTest helpers that
-open a page with small runs so the suite stays fast."""
+"""Fixtures for the dashboard tests: a private sweep folder, small background work, and
+AppTest helpers that open a page with small runs so the suite stays fast."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,35 @@ def _private_sweeps(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _small_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No server warm-up, and the background work pages start (the flagship comparison,
+    the lever panel) at a size that takes a second, not a minute."""
+    from sim.dashboard import effects, flagship
+
+    monkeypatch.setenv("SYMBIOSIM_DASHBOARD_WARM_UP", "0")
+    monkeypatch.setattr(
+        flagship,
+        "SIZE",
+        flagship.Size(seeds=2, consumers=300, days=150, overrides={"observation.cohort_end": 30}),
+    )
+    monkeypatch.setattr(effects, "CONSUMERS", 150)
+    monkeypatch.setattr(effects, "MAX_DAYS", 60)
+    monkeypatch.setattr(effects, "SEEDS", (0, 1))
+    # the panel's logic is the same for every lever: a few of each kind keep it quick
+    keep = {
+        "policy.partner.enabled",
+        "policy.partner.share",
+        "policy.group_buying.discount",
+        "network.mean_degree",
+        "network.community_size",
+        "platform.ad_spend_per_day",
+        "population.consumers",
+        "network.kind",
+    }
+    monkeypatch.setattr(effects, "LEVERS", tuple(lv for lv in effects.LEVERS if lv.path in keep))
+
+
 def small_query(**extra: Any) -> dict[str, str]:
     """Explore's URL parameters for a small run (600 consumers × 150 days)."""
     from sim.dashboard import core
@@ -44,19 +74,18 @@ def explore_query() -> Callable[..., dict[str, str]]:
 def open_page() -> Callable[..., Any]:
     """``open_page(page, query)`` → an AppTest that has run that page once.
 
-    The entry page (Explore) runs first with a small scenario, so opening another page
-    does not pay for the full default run."""
+    The entry page (Start) runs first; its comparison is queued in the background at the
+    small test size, so opening another page costs little."""
     from streamlit.testing.v1 import AppTest
 
     def _open(page: str = "explore", query: dict[str, str] | None = None, timeout: float = 240):
         at = AppTest.from_file(str(APP), default_timeout=timeout)
-        if page == "explore":
-            at.query_params = dict(query if query is not None else small_query())
-            return at.run()
-        at.query_params = small_query()
         at.run()
-        at.switch_page(f"pages/{page}.py")
-        at.query_params = dict(query or {})
+        if page == "start":
+            return at
+        at.switch_page(f"views/{page}.py")
+        default = small_query() if page == "explore" else {}
+        at.query_params = dict(query if query is not None else default)
         return at.run()
 
     return _open
@@ -68,3 +97,8 @@ def no_exceptions() -> Callable[[Any], None]:
         assert not at.exception, [e.value for e in at.exception]
 
     return check
+
+
+def chart_specs(at: Any) -> list[dict[str, Any]]:
+    """The Vega-Lite specs of every chart the page drew."""
+    return [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]

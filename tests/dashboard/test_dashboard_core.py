@@ -1,23 +1,15 @@
-"""The dashboard's logic outside Streamlit: safe input, levers, URL state, cache, picture."""
+"""The dashboard's input logic outside Streamlit: safe input, levers and their units, URL
+state, downloads' names, the counterfactual of a shock."""
 
 from __future__ import annotations
 
 import base64
-import threading
-import time
 import zlib
 
-import numpy as np
-import pandas as pd
 import pytest
 
-from sim.dashboard import charts, core
-from sim.dashboard.classroom import STORIES, Lesson, classroom_scenario, painter_for
-from sim.dashboard.netview import _PALETTE, NetworkPainter, community_layout
-from sim.network import build_network
-from sim.scenario import Network, Scenario, ScenarioError
-
-SMALL = {"population.consumers": 400, "days": 120, "observation.cohort_end": 30}
+from sim.dashboard import core
+from sim.scenario import Scenario, ScenarioError
 
 
 # --------------------------------------------------------------------------- uploads
@@ -65,23 +57,31 @@ def test_upload_bad_input_names_the_problem(payload: bytes, needle: str) -> None
 
 def test_upload_size_is_capped() -> None:
     big = b"# " + b"x" * core.MAX_UPLOAD_BYTES + b"\nname: big\n"
-    with pytest.raises(core.InputError, match="limit is 200 KB"):
+    with pytest.raises(ScenarioError, match="limit is 200 KB"):
         core.parse_upload(big, "big.yaml")
 
 
 def test_page_limits_point_to_the_cli() -> None:
     sc = Scenario().with_overrides({"population.consumers": 60_000})
-    with pytest.raises(core.InputError, match=r"at most 50,000.*symbiosim run"):
+    with pytest.raises(ScenarioError, match=r"at most 50,000.*symbiosim run"):
         core.check_limits(sc)
-    with pytest.raises(core.InputError, match="days: at most 3,650"):
+    with pytest.raises(ScenarioError, match="days: at most 3,650"):
         core.check_limits(Scenario().with_overrides({"days": 5000}))
     core.check_limits(Scenario())  # the default passes
 
 
-@pytest.mark.parametrize("seed", [-1, 2**40, 1.5, "7", True])
+@pytest.mark.parametrize("seed", [-1, 2**40, 1.5, True, "1e30", "1.5", "-1", "seven", "", "0x10"])
 def test_seed_validation(seed: object) -> None:
-    with pytest.raises(core.InputError, match="seed"):
+    """A seed is refused, never rounded or clamped: "1e30" used to become 1."""
+    with pytest.raises(
+        ScenarioError, match=r"seed: must be a whole number from 0 to 4,294,967,295"
+    ):
         core.check_seed(seed)
+
+
+@pytest.mark.parametrize(("text", "seed"), [("7", 7), (" 12 ", 12), ("1,000", 1000), (3, 3)])
+def test_seed_accepts_whole_numbers_typed_as_digits(text: object, seed: int) -> None:
+    assert core.check_seed(text) == seed
 
 
 # --------------------------------------------------------------------------- levers
@@ -89,7 +89,8 @@ def test_controls_roundtrip_and_overrides() -> None:
     base = core.load_shipped("symbiotic_partner")
     controls = core.controls_from_scenario(base)
     assert core.overrides_from_controls(base, controls) == {}
-    controls["policy.partner.share"] = 0.15
+    assert controls["policy.partner.share"] == pytest.approx(100 * base.policy.partner.share)
+    controls["policy.partner.share"] = 15.0  # the slider shows percent
     controls[core.shock_key("competitor_entry", "on")] = True
     controls[core.shock_key("competitor_entry", "day")] = 150
     controls[core.shock_key("subsidy_end", "on")] = False
@@ -121,6 +122,26 @@ def test_bad_lever_value_names_the_field() -> None:
     controls["network.mean_degree"] = -4.0
     with pytest.raises(ScenarioError, match="network.mean_degree"):
         core.apply_overrides(base, core.overrides_from_controls(base, controls))
+
+
+def test_share_levers_show_percent_and_round_trip_exactly() -> None:
+    """A 35% discount is 35 on its slider, and back to 0.35 in the scenario, unchanged."""
+    base = core.load_shipped("subsidy_group_buying")
+    controls = core.controls_from_scenario(base)
+    lv = core.LEVER_BY_PATH["policy.group_buying.discount"]
+    assert lv.unit == "%" and controls[lv.path] == pytest.approx(
+        100 * base.policy.group_buying.discount
+    )
+    assert core.widget_format(lv).endswith("%%") and core.widget_label(lv).endswith("(%)")
+    for lever in core.LEVERS:
+        if lever.unit == "%" and lever.kind == "float":
+            for v in (0.0, 0.005, 0.1, 0.35, 0.2, 1.0):
+                assert core.from_widget(lever, core.to_widget(lever, v)) == v
+    share = core.LEVER_BY_PATH["policy.partner.share"]
+    assert (core.to_widget(share, share.lo), core.to_widget(share, share.hi)) == (0.0, 20.0)
+    bonus = core.LEVER_BY_PATH["policy.partner.referral_bonus"]
+    assert core.widget_label(bonus).endswith("(¥)") and core.to_widget(bonus, 5.0) == 5.0
+    assert core.overrides_from_controls(base, controls) == {}
 
 
 def test_every_lever_has_help_from_the_schema() -> None:
@@ -166,148 +187,26 @@ def test_unpack_refuses_a_decompression_bomb() -> None:
     bomb = zlib.compress(b"[" + b"0," * 2_000_000 + b"0]", 9)
     text = base64.urlsafe_b64encode(bomb).rstrip(b"=").decode()
     assert len(text) < core.MAX_URL_CHARS  # small on the wire …
-    with pytest.raises(core.InputError, match="size limit"):  # … but refused when expanded
+    with pytest.raises(ScenarioError, match="size limit"):  # … but refused when expanded
         core.unpack(text)
 
 
-# --------------------------------------------------------------------------- runs and cache
-def test_cache_computes_each_run_once_even_when_asked_concurrently() -> None:
-    cache = core.RunCache()
-    sc = core.load_shipped("baseline").with_overrides({**SMALL, "name": "cache-test"})
-    out: list[core.RunSummary] = []
-    threads = [threading.Thread(target=lambda: out.append(cache.get(sc, 3))) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert cache.computed == 1 and len(out) == 3
-    assert all(o is out[0] for o in out)
-    t0 = time.perf_counter()
-    cache.get(sc, 3)
-    assert time.perf_counter() - t0 < 0.05  # a cached rerun is instant
-    cache.get(sc, 4)
-    assert cache.computed == 2  # another seed is another run
+# --------------------------------------------------------------------------- downloads, shocks
+def test_an_edited_scenario_is_renamed_in_downloads() -> None:
+    base = core.load_shipped("symbiotic_partner")
+    edited = base.with_overrides({"policy.partner.share": 0.12})
+    out = core.as_download(edited, edited=True)
+    assert out.name == "symbiotic_partner-edited"
+    assert "symbiotic_partner" in out.description and out.policy.partner.share == 0.12
+    assert core.as_download(base, edited=False) is base
+    assert core.as_download(out, edited=True).name == "symbiotic_partner-edited"  # not twice
 
 
-def test_run_summary_matches_sim_run() -> None:
-    import sim
+def test_classroom_limit_message_names_the_command_not_a_download() -> None:
+    from sim.dashboard.classroom import classroom_scenario
 
-    sc = core.load_shipped("symbiotic_partner").with_overrides(SMALL)
-    summary = core.simulate(sc, 1)
-    direct = sim.run(sc, seed=1)
-    pd.testing.assert_frame_equal(summary.daily, direct.daily)
-    assert summary.kpis["d30_retention"] == direct.kpis["d30_retention"]
-    assert len(summary.leaders) == direct.model.leaders.n
-    np.testing.assert_allclose(
-        summary.leaders["income_total"].sum(), direct.model.leaders.income_total.sum()
-    )
-
-
-def test_kpi_cards_show_differences_to_the_reference() -> None:
-    sc = core.load_shipped("subsidy_group_buying").with_overrides(SMALL)
-    run = core.run_cached(sc, 0)
-    ref = core.run_cached(core.baseline_reference(sc), 0)
-    cards = {c.label: c for c in core.kpi_cards(run, ref)}
-    d30 = run.kpis["d30_retention"] - ref.kpis["d30_retention"]
-    assert cards["D30 retention"].delta == f"{100 * d30:+.1f} pp"
-    assert "Resilience: subsidy end (day 90)" in cards
-    assert core.baseline_reference(sc).shocks == sc.shocks  # same market, same shocks
-    no_ref = core.kpi_cards(run, None)
-    assert all(c.delta is None for c in no_ref)
-
-
-def test_money_totals_balance() -> None:
-    run = core.run_cached(core.load_shipped("subsidy_group_buying").with_overrides(SMALL), 0)
-    t = core.money_totals(run).set_index("party")["yuan"]
-    paid_in = -(t["Consumers"] + t["Platform subsidies"])
-    paid_out = t["Brands (receipts)"] + t["Platform commission"]
-    leaders = run.accounts["leader_commissions"].sum()
-    assert paid_in == pytest.approx(paid_out + leaders, rel=1e-9)
-    assert set(t.index) >= {"Platform net", "Partners (rewards)"}
-
-
-def test_compare_table_pairs_by_seed() -> None:
-    kpis = pd.DataFrame(
-        {
-            "scenario": ["a"] * 3 + ["b"] * 3,
-            "seed": [0, 1, 2] * 2,
-            "x": [1.0, 2.0, 3.0, 2.0, 3.0, 4.0],  # b = a + 1 for every seed
-        }
-    )
-    t = core.compare_table(kpis, ["a", "b"], ["x"]).set_index("scenario")
-    assert t.loc["b", "diff_vs_first"] == pytest.approx(1.0)
-    assert t.loc["b", "diff_ci95"] == pytest.approx(0.0)  # pairing removes the seed noise
-    assert t.loc["a", "ci95"] > 0
-
-
-def test_chart_specs_are_cached_per_key() -> None:
-    calls = []
-
-    def build():
-        calls.append(1)
-        return charts.alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_line().encode(x="x:Q")
-
-    a = charts.spec(("test", "k1"), build)
-    b = charts.spec(("test", "k1"), build)
-    assert a is b and len(calls) == 1
-    charts.spec(None, build)
-    assert len(calls) == 2
-
-
-# --------------------------------------------------------------------------- classroom
-def test_network_frame_is_fast_and_colours_states() -> None:
-    graph = build_network(Network(), 2_000, np.random.default_rng(0))
-    t0 = time.perf_counter()
-    painter = NetworkPainter(graph, community_layout(graph), 640)
-    build = time.perf_counter() - t0
-    states = np.zeros(graph.n, np.int64)
-    probe = int(np.flatnonzero(~np.isin(np.arange(graph.n), graph.leaders))[0])
-    states[probe] = 3  # a partner among the unaware
-    frames = []
-    t0 = time.perf_counter()
-    for _ in range(5):
-        frames.append(painter.frame(states))
-    per_frame = (time.perf_counter() - t0) / 5
-    img = frames[-1]
-    assert img.shape == (640, 640, 3)
-    x, y = ((0.03 + painter.xy[probe] * 0.94) * 639).round().astype(int)
-    # the partner's disc is purple unless a later-drawn node covers its centre
-    assert np.abs(img[y, x].astype(int) - _PALETTE[3]).max() <= 40
-    assert per_frame < 0.25, f"{per_frame:.3f} s per frame at 2,000 nodes"
-    assert build < 20
-
-
-def test_lesson_steps_resets_and_reuses_the_layout() -> None:
-    from sim.dashboard import classroom
-
-    lesson = Lesson(classroom_scenario("subsidy_group_buying", 300, 60), seed=0)
-    before = classroom.LAYOUTS_COMPUTED[0]
-    assert lesson.day == 0 and lesson.counts()["active"] == 0
-    assert lesson.step(5) == 5 and lesson.day == 5
-    assert sum(lesson.counts().values()) == 300
-    lesson.reset()
-    assert lesson.day == 0
-    lesson.run_to(70)
-    assert lesson.day == 60 and lesson.finished  # never past the scenario's end
-    assert classroom.LAYOUTS_COMPUTED[0] == before  # same graph: the layout is reused
-    assert painter_for(lesson.model.graph) is lesson.painter
-
-
-def test_classroom_is_capped() -> None:
-    with pytest.raises(core.InputError, match="2,000"):
+    with pytest.raises(ScenarioError) as err:
         classroom_scenario("baseline", 5_000)
-
-
-@pytest.mark.parametrize("key", list(STORIES))
-def test_stories_tell_numbers_from_the_model(key: str) -> None:
-    story = STORIES[key]
-    lesson = story.lesson()
-    texts = []
-    for ch in story.chapters:
-        lesson.run_to(ch.day)
-        text = ch.text(lesson)
-        assert text.startswith(f"Day {ch.day}"), text
-        texts.append(text)
-    assert len(set(texts)) == len(texts)
-    final_active = int(lesson.daily()["active"].iloc[-1])
-    assert f"{final_active:,}" in texts[-1]
+    text = str(err.value)
+    assert "at most 2,000" in text and "symbiosim run baseline --consumers 5000" in text
+    assert "download" not in text

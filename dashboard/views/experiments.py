@@ -33,7 +33,7 @@ pending = ss.pop("exp_pending", None)
 if pending:  # a sweep just finished: open it (before the widgets are drawn)
     ss.exp_source, ss.exp_db, ss.exp_params = FOUND, pending["db"], pending["params"]
 
-st.title("Experiments")
+st.subheader("Experiments", anchor=False)
 st.caption(
     "Parameter sweeps with replications: how a KPI responds to each parameter, and which "
     "parameters matter (Sobol indices for a sobol design, Morris screening for a morris one). "
@@ -96,7 +96,7 @@ if path is not None:
         c1, c2 = st.columns(2)
         if ss.get("exp_kpi") not in data.kpis:
             ss.exp_kpi = "d90_retention" if "d90_retention" in data.kpis else data.kpis[0]
-        kpi = c1.selectbox("KPI", data.kpis, key="exp_kpi")
+        kpi = c1.selectbox("KPI", data.kpis, key="exp_kpi", format_func=ex.kpi_label)
         numeric = ex.numeric_params(data)
         if not numeric:
             st.warning("This sweep varies no numeric parameter; there is nothing to plot.")
@@ -106,6 +106,7 @@ if path is not None:
             params = c2.multiselect(
                 "Parameters (one: response curve; two: also a response surface)",
                 numeric,
+                format_func=ex.param_label,
                 key="exp_params",
                 max_selections=2,
             )
@@ -113,11 +114,13 @@ if path is not None:
             with ui.input_errors():
                 analysis = ex.analyze(path, kpi)
             if analysis is not None and params:
-                st.subheader(f"How {kpi} responds")
+                st.subheader(f"How {ex.kpi_label(kpi)} responds", anchor=False)
                 cols = st.columns(len(params))
                 for col, p in zip(cols, params, strict=True):
                     with col:
-                        st.markdown(f"**{p}** — mean over the other parameters, 95% band")
+                        st.markdown(
+                            f"**{ex.param_label(p)}** — mean over the other parameters, 95% band"
+                        )
                         ui.chart(
                             None,
                             lambda p=p: charts.response_curve(
@@ -125,18 +128,25 @@ if path is not None:
                                 ex.runs_for_curve(data.ok_runs, p, kpi),
                                 p,
                                 kpi,
+                                ex.param_label(p),
+                                ex.param_unit(p),
                             ),
                         )
                 if len(params) == 2:
-                    st.markdown(f"**Response surface** — mean {kpi} over both parameters")
+                    st.markdown(
+                        f"**Response surface** — mean {ex.kpi_label(kpi)} over both parameters"
+                    )
                     ui.chart(
                         None,
                         lambda: charts.response_surface(
-                            ex.surface(data.ok_runs, *params, kpi), *params, kpi
+                            ex.surface(data.ok_runs, *params, kpi),
+                            *params,
+                            kpi,
+                            (ex.param_label(params[0]), ex.param_label(params[1])),
                         ),
                     )
             if analysis is not None:
-                st.subheader("Which parameters matter")
+                st.subheader("Which parameters matter", anchor=False)
                 if "sobol" in analysis:
                     st.markdown(
                         "**Sobol indices** — S1: share of the KPI's variance due to the "

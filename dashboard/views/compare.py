@@ -7,13 +7,13 @@ import io
 import pandas as pd
 import streamlit as st
 
-from sim.dashboard import charts, core, ui
+from sim.dashboard import charts, core, kpiview, runs, ui
 from sim.scenario import Scenario, ScenarioError
 
 PAGE = "compare"
 EXPLORE = "explore (your current Explore settings)"
 DEFAULT_PICK = ["subsidy_group_buying", "symbiotic_partner"]
-DEFAULT_SEEDS, DEFAULT_CONSUMERS, DEFAULT_DAYS = 5, 2_000, 365
+DEFAULT_SEEDS, DEFAULT_CONSUMERS, DEFAULT_DAYS = 5, 2_000, 730  # the shipped horizon
 MAX_CONSUMER_DAYS = 400_000_000  # ≈ a minute or two of simulation on a laptop
 
 ss = st.session_state
@@ -56,37 +56,36 @@ if "cmp_link_explore" in ss and EXPLORE not in options:
     options.append(EXPLORE)
 ss.cmp_pick = [p for p in ss.get("cmp_pick", DEFAULT_PICK) if p in options]
 
-st.title("Compare scenarios")
+st.subheader("Compare scenarios", anchor=False)
 st.caption(
     "Every scenario runs with the same seeds (common random numbers), so differences are "
     "paired seed by seed. Bands and ± values are 95% confidence intervals over seeds."
 )
 
 # --------------------------------------------------------------------------- inputs
-with st.form("cmp_form"):
+with st.sidebar.form("cmp_form"):
     st.multiselect(
         "Scenarios (two or more; the first is the reference for differences)",
         options,
         key="cmp_pick",
         max_selections=core.MAX_COMPARE_SCENARIOS,
     )
-    c1, c2, c3 = st.columns(3)
-    c1.slider("Seeds (K)", 1, core.MAX_COMPARE_SEEDS, key="cmp_seeds")
-    c2.number_input("Consumers (all scenarios)", step=500, key="cmp_consumers")
-    c3.number_input("Days", step=30, key="cmp_days")
+    st.slider("Seeds (K)", 1, core.MAX_COMPARE_SEEDS, key="cmp_seeds")
+    st.number_input("Consumers (all scenarios)", step=500, key="cmp_consumers")
+    st.number_input("Days", step=30, key="cmp_days")
     st.form_submit_button("Compare", type="primary", icon=":material/play_arrow:")
 
 
 def resolve(pick: list[str], consumers: int, days: int) -> list[Scenario]:
     """The chosen scenarios at the common size, each within the page limits."""
     if len(pick) < 2:
-        raise core.InputError("scenarios: choose at least two scenarios to compare")
+        raise ScenarioError("scenarios: choose at least two scenarios to compare")
     out = []
     for p in pick:
         if p == EXPLORE:
             sc = ss.get("ex_current") or ss.get("cmp_link_explore")
             if sc is None:
-                raise core.InputError("scenarios: open Explore first to compare its settings")
+                raise ScenarioError("scenarios: open Explore first to compare its settings")
             sc = sc.with_overrides({"name": f"{sc.name} (explore)"})
         else:
             sc = core.load_shipped(p)
@@ -103,7 +102,7 @@ with ui.input_errors() as failed:
     seeds = list(range(int(config[1])))
     work = sum(s.population.consumers * s.days for s in scenarios) * len(seeds)
     if work > MAX_CONSUMER_DAYS:
-        raise core.InputError(
+        raise ScenarioError(
             f"comparison: {len(scenarios)} scenarios × {len(seeds)} seeds × "
             f"{config[2]:,} consumers × {config[3]} days is too much for this page; reduce "
             "them, or run `symbiosim compare A.yaml B.yaml --seeds K --consumers N` from a terminal"
@@ -131,64 +130,57 @@ def on_progress(done: int, total: int, name: str) -> None:
     bar.progress(done / total, text=f"{done}/{total} runs · {name}")
 
 
-runs = core.compare_runs(scenarios, seeds, progress=on_progress)
+compared = runs.compare_cached(scenarios, seeds, progress=on_progress)
 bar.empty()
-names_run = list(runs)
-run_keys = tuple(r.key for rs in runs.values() for r in rs)
-kpis = core.compare_kpis(runs)
-table = core.compare_table(kpis, names_run, core.COMPARE_KPIS)
+names_run = compared.names
+run_keys = tuple(r.key for rs in compared.runs.values() for r in rs)
+kpis = compared.comparison.kpis
+keys = list(kpiview.HEADLINE_KPIS)
+long = runs.comparison_long(compared, keys)
 
 # --------------------------------------------------------------------------- headline
-st.subheader("Active customers")
 c1, c2 = st.columns(2)
 with c1:
-    st.markdown("**Mean over seeds with 95% band**")
-    ui.chart(("cmp_active", run_keys), lambda: charts.band_chart(core.series_bands(runs)))
+    st.markdown("**Active customers** — mean over seeds with its 95% band")
+    ui.chart(
+        ("cmp_active", run_keys), lambda: charts.band_chart(runs.series_bands(compared), names_run)
+    )
 with c2:
-    st.markdown(f"**Difference to {names_run[0]}** (paired by seed, 95% band)")
+    st.markdown(f"**Difference to {names_run[0]}** — paired by seed, 95% band")
     ui.chart(
         ("cmp_diff", run_keys),
         lambda: charts.diff_chart(
             pd.concat(
-                [core.diff_band(runs, names_run[0], other) for other in names_run[1:]],
+                [runs.diff_band(compared, names_run[0], other) for other in names_run[1:]],
                 ignore_index=True,
             )
         ),
     )
 
-st.subheader("KPIs")
-
-
-def fmt(mean: float, ci: float) -> str:
-    return core.compare_format(mean, ci)
-
-
-wide = table.assign(
-    value=[fmt(m, c) for m, c in zip(table["mean"], table["ci95"], strict=True)],
-    diff=[
-        "" if s == names_run[0] else fmt(m, c)
-        for s, m, c in zip(
-            table["scenario"], table["diff_vs_first"], table["diff_ci95"], strict=True
-        )
-    ],
-)
-show = wide.pivot(index="kpi", columns="scenario", values="value")[names_run]
-for other in names_run[1:]:
-    show[f"{other} − {names_run[0]}"] = wide[wide["scenario"] == other].set_index("kpi")["diff"]
-show = show.reindex([k for k in core.COMPARE_KPIS if k in show.index])
-st.dataframe(show, width="stretch")
+st.markdown("**KPIs** — mean ± 95% CI over seeds; differences paired by seed")
+st.table(kpiview.comparison_table(compared, keys))
+note = kpiview.cohort_note(scenarios[0])
+if note:
+    st.caption(note)
 
 c1, c2 = st.columns(2)
 with c1:
+    plotted = list(dict.fromkeys(long["kpi"]))
     ss.setdefault("cmp_kpi", "d90_retention")
-    kpi = st.selectbox("KPI to plot", list(show.index), key="cmp_kpi")
-    ui.chart(("cmp_kpi", run_keys, kpi), lambda: charts.kpi_dot_chart(table, kpi, kpi))
+    if ss.cmp_kpi not in plotted:
+        ss.cmp_kpi = plotted[0]
+    kpi_key = st.selectbox("KPI to plot", plotted, format_func=kpiview.kpi_title, key="cmp_kpi")
+    ui.chart(("cmp_kpi", run_keys, kpi_key), lambda: charts.kpi_dot_chart(long, kpi_key, names_run))
 with c2:
-    st.markdown("**Retention curves** (mean over seeds, 95% band)")
+    st.markdown("**Retention curves** — mean over seeds with its 95% band")
     ui.chart(
         ("cmp_retention", run_keys),
         lambda: charts.band_chart(
-            core.retention_bands(runs), x="age", y_title="share active (repeat purchase)"
+            runs.retention_bands(compared),
+            names_run,
+            x="age",
+            y_title="share surviving",
+            unit="share",
         ),
     )
 
@@ -219,14 +211,14 @@ with st.expander("Downloads"):
     with c2:
         ui.download(
             "comparison.csv",
-            table.to_csv(index=False),
+            long.to_csv(index=False),
             "comparison.csv",
             "text/csv",
             "cmp_dl_table",
         )
         ui.download(
             "active_bands.csv",
-            core.series_bands(runs).to_csv(index=False),
+            runs.series_bands(compared).to_csv(index=False),
             "active_bands.csv",
             "text/csv",
             "cmp_dl_bands",
@@ -234,7 +226,7 @@ with st.expander("Downloads"):
     with c3:
         ui.download(
             "comparison_active.png",
-            lambda: core.comparison_png(runs),
+            lambda: runs.comparison_png(compared),
             "comparison_active.png",
             "image/png",
             "cmp_dl_png",
