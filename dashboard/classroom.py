@@ -32,6 +32,7 @@ import pandas as pd
 
 from sim.dashboard.core import (
     CLASSROOM_MAX_CONSUMERS,
+    TOWN,
     check_limits,
     default_shock,
     load_shipped,
@@ -39,18 +40,44 @@ from sim.dashboard.core import (
 from sim.dashboard.netview import STATES, community_layout, node_radius
 from sim.model import SocialCommerceModel
 from sim.network import SocialGraph
-from sim.scenario import Scenario
+from sim.scenario import Scenario, validate_scenario
 from sim.shocks import SHOCKS
 
 DEFAULT_CONSUMERS = 1_500
 DEFAULT_DAYS = 365
 
 
+#: The classroom's clock. The shipped scenarios run a calibrated national market for years
+#: (subsidies end after three years, the shocks strike in year four). A lesson is one year
+#: in the dashboard's town (:data:`sim.dashboard.core.TOWN`), and what the shipped runs do
+#: on day 1095 and day 1460 happens here on day 90 and day 200: the same mechanisms on a
+#: clock a class can watch.
+CLASSROOM_CLOCK: dict[int, int] = {1095: 90, 1460: 200}
+
+
+def on_classroom_clock(sc: Scenario) -> Scenario:
+    """The scenario with its shipped policy switch days and shock days moved by
+    :data:`CLASSROOM_CLOCK` (other days are kept as they are)."""
+    data = sc.to_dict()
+    for shock in data.get("shocks") or []:
+        shock["day"] = CLASSROOM_CLOCK.get(shock["day"], shock["day"])
+    for mech in (data.get("policy") or {}).values():
+        if isinstance(mech, dict):
+            for key in ("start_day", "end_day"):
+                if mech.get(key) in CLASSROOM_CLOCK:
+                    mech[key] = CLASSROOM_CLOCK[mech[key]]
+    return validate_scenario(data)
+
+
 def classroom_scenario(
     name: str, consumers: int = DEFAULT_CONSUMERS, days: int = DEFAULT_DAYS
 ) -> Scenario:
-    """A shipped scenario at classroom size (limits checked: at most 2,000 consumers)."""
-    sc = load_shipped(name).with_overrides({"population.consumers": consumers, "days": days})
+    """A shipped scenario at classroom size, in the dashboard's town and on the classroom's
+    clock (:data:`~sim.dashboard.core.TOWN`, :data:`CLASSROOM_CLOCK`; limits checked: at
+    most 2,000 consumers)."""
+    sc = on_classroom_clock(load_shipped(name)).with_overrides(
+        {**TOWN, "population.consumers": consumers, "days": days}
+    )
     check_limits(
         sc, max_consumers=CLASSROOM_MAX_CONSUMERS, where="the classroom page", shipped_name=name
     )

@@ -27,7 +27,7 @@ import pandas as pd
 
 import sim
 from sim.analytics.intervals import t_interval
-from sim.dashboard.core import LEVERS, Lever, _get, to_widget
+from sim.dashboard.core import LEVERS, TOWN, TOWN_TEXT, Lever, _get, to_widget
 from sim.dashboard.runs import WORKER, Job
 from sim.kpis import format_delta_ci, kpi
 from sim.levers import MARKET
@@ -82,6 +82,7 @@ def panel_scenario(sc: Scenario) -> Scenario:
     cohort_end = max(o.cohort_start + 1, min(o.cohort_end, days - ahead))
     return sc.with_overrides(
         {
+            **TOWN,  # the dashboard's town: the launch market would leave the panel empty
             "population.consumers": CONSUMERS,
             "days": days,
             "observation.cohort_end": cohort_end,
@@ -95,7 +96,8 @@ def panel_terms(sc: Scenario) -> str:
     p = panel_scenario(sc)
     o = p.observation
     return (
-        f"Rests on {len(SEEDS)} seeds × {CONSUMERS:,} consumers × {p.days} days, paired by "
+        f"Rests on {len(SEEDS)} seeds × {CONSUMERS:,} consumers × {p.days} days in "
+        f"{TOWN_TEXT}, paired by "
         f"seed; its cohort: customers acquired on days {o.cohort_start}–{o.cohort_end - 1}, "
         f"LTV over {o.ltv_horizon} days."
     )

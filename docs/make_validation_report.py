@@ -51,6 +51,11 @@ ADJUST_ECOMMERCE_D1 = 0.19  # Adjust: e-commerce apps, day 1, 2022
 COSTCO_RENEWAL = {"Costco worldwide": 0.904, "Costco US & Canada": 0.927}  # FY2023 10-K
 PDD_ORIGIN = "2015-09-01"  # Pinduoduo launched in September 2015
 PDD_MARKET_M = 1032.0  # China's internet users, Dec 2021 (CNNIC 49th report), millions
+PDD_SCENARIO = "subsidy_group_buying"  # the market is calibrated on the group-buying scenario
+PDD_PARAMS = (
+    "platform.word_of_mouth_rate=0.005:0.03:log",
+    "platform.ad_cost_per_reach=200:2000:log",
+)
 
 
 @dataclass
@@ -77,6 +82,7 @@ class Config:
     pdd_evals: int
     pdd_rounds: int
     pdd_points: int | None = None  # quick: only the first years (shorter runs)
+    scorecard_seeds: int = 4
     jobs: int = 2
     timings: dict[str, float] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
@@ -103,8 +109,8 @@ FULL = dict(
     recovery_rounds=3,
     recovery_bootstrap=2,
     pdd_consumers=5000,
-    pdd_seeds=2,
-    pdd_evals=36,
+    pdd_seeds=4,
+    pdd_evals=24,
     pdd_rounds=3,
 )
 QUICK = dict(
@@ -128,6 +134,7 @@ QUICK = dict(
     pdd_evals=8,
     pdd_rounds=1,
     pdd_points=2,
+    scorecard_seeds=1,
 )
 
 DT = 1.0 / 30.0
@@ -729,6 +736,53 @@ the 90% figure.
 
 
 # ----------------------------------------------------------------------------- 7. calibration
+def scorecard_section(cfg: Config) -> str:
+    """The pattern scorecard of issue 11: every pattern on every shipped scenario, at once."""
+    from sim.scorecard import SHIPPED, format_scorecard, run_scorecard
+
+    seeds = tuple(range(cfg.scorecard_seeds))
+    over = {"population.consumers": cfg.evidence_consumers} if cfg.evidence_consumers else {}
+    table = run_scorecard(SHIPPED, seeds, overrides=over, jobs=cfg.jobs)
+    targets = table[table["passed"].notna()]
+    passed = int(targets["passed"].astype(bool).sum())
+    cfg.row(
+        "Pattern scorecard (Grimm et al. 2005): all shipped scenarios, one parameter set",
+        f"{len(targets)} target rows (CDNOW, Didi, Schmitt et al., Costco, Pinduoduo)",
+        f"{passed} of {len(targets)} pass; {len(table) - len(targets)} rows reported only",
+        "pass" if passed == len(targets) else "NOT all pass",
+    )
+    return f"""## 0. The pattern scorecard
+
+A credible model reproduces several patterns at once, at different scales
+(pattern-oriented modelling, Grimm et al. 2005). `symbiosim patterns --seeds
+{len(seeds)} --jobs 2` computes each from the transaction log of every shipped scenario
+(seeds {seeds[0]}–{seeds[-1]}, customers pooled across seeds; each seed's own value is in
+`symbiosim patterns --json`); the slow tests `tests/test_patterns.py` require every
+target row to pass. A row marked "reported" is measured where its target does not apply:
+the referral premium of a partner program started after three years of subsidies
+(hybrid: it refers the households the subsidies did not win, against newcomers to the
+market), and the fall after the hybrid's subsidy cut (its partner program starts that
+day: how much it cushions the fall is the scenario's question).
+
+{format_scorecard(table)}
+
+**What was fitted and what emerged.** One parameter set serves every scenario. Fitted:
+the market's awareness channels (`platform.word_of_mouth_rate`,
+`platform.ad_cost_per_reach`, section 7.2, by `symbiosim calibrate` on
+`subsidy_group_buying`), and, by hand and random search on `subsidy_group_buying`'s
+first-year customers, the segments' need rates and dropout chances, the outside price,
+invitation acceptance and the network weights of dropout and choice (one-time buyers,
+repeat within a year, top-20% share, the recency ratio and the fall after the subsidy
+cut are therefore partly inputs there); the size of the social-embedding effect was set
+so the referral premium lands in its range. Emerged, not fitted: the same patterns in
+the other four scenarios, the decline of cohort activity with age everywhere, partners'
+renewal, the persistence of the referral premium while the referrer stays active and
+its fade after (Van den Bulte et al. 2018). With every referral mechanism switched off
+the premium is still about +11%: referred customers live among users (network
+position), so part of it is selection, not the mechanisms of ODD §7.2.
+"""
+
+
 def _cal_table(res: CalibrationResult, truth: dict[str, float] | None = None) -> str:
     lines = [
         "| parameter | estimate | std. error | 95% interval | seed-bootstrap sd |"
@@ -785,11 +839,10 @@ def calibration_section(cfg: Config, img: Path) -> str:
     if cfg.pdd_points is not None:
         k = cfg.pdd_points
         obs = Observed(x=obs.x[:k], y=obs.y[:k], source=obs.source, labels=obs.labels[:k])
-    pdd_sc = resolve("baseline", consumers=cfg.pdd_consumers)
-    pdd_specs = [
-        parse_param("platform.ad_awareness_rate=0.00001:0.003:log", pdd_sc),
-        parse_param("platform.word_of_mouth_rate=0.001:0.3:log", pdd_sc),
-    ]
+    pdd_sc = resolve(PDD_SCENARIO, consumers=cfg.pdd_consumers)
+    if cfg.pdd_points is not None:  # quick: only as many days as the points need
+        pdd_sc = pdd_sc.with_overrides({"days": int(obs.x.max()) + 1})
+    pdd_specs = [parse_param(p, pdd_sc) for p in PDD_PARAMS]
     t0 = time.time()
     pdd = calibrate(
         pdd_sc,
@@ -804,10 +857,9 @@ def calibration_section(cfg: Config, img: Path) -> str:
     )
     cfg.timings["pinduoduo"] = time.time() - t0
     pdd_link = save(_pdd_figure(pdd, obs), img, "calibration-pinduoduo")
-    p_hat = pdd.estimate["platform.ad_awareness_rate"]
     q_hat = pdd.estimate["platform.word_of_mouth_rate"]
-    p_se = pdd.std_error["platform.ad_awareness_rate"]
-    q_se = pdd.std_error["platform.word_of_mouth_rate"]
+    c_hat = pdd.estimate["platform.ad_cost_per_reach"]
+    shipped = resolve(PDD_SCENARIO).platform
     resid_m = (pdd.fitted - pdd.observed) * PDD_MARKET_M
     model_inc = np.diff(pdd.fitted) * PDD_MARKET_M if len(pdd.fitted) > 2 else np.full(2, np.nan)
     resid_txt = ", ".join(f"{r:+.0f}M" for r in resid_m)
@@ -869,54 +921,58 @@ their estimates move together.
 twelve months to 31 December).
 
 **Mapping.**
-* *Market size.* The population of {cfg.pdd_consumers:,} simulated consumers stands for
-  China's {PDD_MARKET_M:,.0f} million internet users at the end of 2021 (CNNIC, 49th
-  Statistical Report); the observed counts are divided by it (`--scale {PDD_MARKET_M:g}`),
-  so each simulated consumer stands for {PDD_MARKET_M / cfg.pdd_consumers * 1e6:,.0f}
-  people. The market is held fixed although internet users grew by about a third over the
-  period; online shoppers (842 million in 2021) would be too small a market, since
-  Pinduoduo's account count exceeds it.
+* *Market size.* The {cfg.pdd_consumers:,} simulated households of day 0 grow with
+  `market.growth` (6.6% a year, as China's internet users did from 688M in 2015 to
+  1,032M at the end of 2021, CNNIC); the observed counts are divided by the 2021 figure
+  (`--scale {PDD_MARKET_M:g}`) and compared with the share of the households in the
+  market on each year-end who bought in the year. Online shoppers (842 million in 2021)
+  would be too small a market, since Pinduoduo's account count exceeds it.
 * *Time.* Model day 0 is Pinduoduo's launch (September 2015, `--origin {PDD_ORIGIN}`); one
   model day is one calendar day, so the year-ends 2017–2021 are days
   {", ".join(str(int(d)) for d in obs.x)}.
 * *Observable.* "Annual active buyers" = consumers who bought within the 365 days ending on
   the year-end: `--target buyers_share --window 365`.
-* *Scenario and parameters.* `baseline` (ads and word of mouth, no program), fitting the
-  daily ad-awareness hazard (`platform.ad_awareness_rate`, Bass p per day) and the
-  word-of-mouth rate (`platform.word_of_mouth_rate`, q per day); every other parameter
-  stays at its illustrative default. {cfg.pdd_seeds} seeds per value, {pdd.evaluations}
-  values.
+* *Scenario and parameters.* `{PDD_SCENARIO}` itself (deep platform-funded group
+  discounts, invite-to-unlock, leaders; subsidies end after three years), fitting the
+  market's two awareness channels: word of mouth (`platform.word_of_mouth_rate`, the
+  daily hazard per unit share of active neighbours) and the cost of untargeted ad reach
+  (`platform.ad_cost_per_reach`, yuan per household the ads make notice the platform).
+  Everything else stays at its default; the symbiotic and hybrid scenarios run in the
+  same market and differ only in policy. {cfg.pdd_seeds} seeds per value,
+  {pdd.evaluations} values.
 
 ```
-symbiosim calibrate baseline --data data/pinduoduo_active_buyers.csv \\
+symbiosim calibrate {PDD_SCENARIO} --data data/pinduoduo_active_buyers.csv \\
   --x-col period_end --origin {PDD_ORIGIN} --y-col annual_active_buyers_m --scale {PDD_MARKET_M:g} \\
   --target buyers_share --window 365 --consumers {cfg.pdd_consumers} --seeds {cfg.pdd_seeds} \\
-  --param platform.ad_awareness_rate=0.00001:0.003:log \\
-  --param platform.word_of_mouth_rate=0.001:0.3:log --max-evals {cfg.pdd_evals} --jobs 2
+  {" ".join("--param " + p for p in PDD_PARAMS)} --max-evals {cfg.pdd_evals} --jobs 2
 ```
 
 **Result.**
 
 {_cal_table(pdd)}
 
-Per year (daily rate × 365): p ≈ {num(p_hat * 365)} (standard error {num(p_se * 365, 2)})
-and q ≈ {num(q_hat * 365)} (standard error {num(q_se * 365, 2)}). Fit error: RMSE {pdd.rmse:.3f} of the population
+The shipped defaults are these estimates rounded: word of mouth
+{shipped.word_of_mouth_rate:g} (fitted {q_hat:.4g}), ad cost per household reached
+¥{shipped.ad_cost_per_reach:g} (fitted ¥{c_hat:.0f}); the ad cost is poorly identified
+(its interval spans a factor of several), because ads matter only in the first months,
+before word of mouth takes over. Fit error: RMSE {pdd.rmse:.3f} of the market
 ({pdd.rmse * PDD_MARKET_M:.0f}M buyers), max |error| {pdd.max_abs_error:.3f}
 ({np.max(np.abs(resid_m)):.0f}M), R² {pdd.r2:.3f}. {years}.
 
 ![Pinduoduo]({pdd_link})
 
 **Reading the fit honestly.** {len(obs.x)} points and two parameters leave
-{len(obs.x) - 2} degree(s) of freedom; the intervals are conditional on the fixed market size, on the launch date as
-day 0 and on every other (illustrative) default — a larger assumed market or a stronger
-outside option would change p and q. Pinduoduo's growth slowed sharply in 2021 (+80M
-after +203M in 2020); the fitted model adds {model_inc[-1]:.0f}M in 2021 after
-{model_inc[-2]:.0f}M in 2020, and its residuals by year (model − observed:
-{resid_txt}) show where a two-parameter diffusion in a fixed market cannot follow the
-data. The fitted ad hazard, {p_hat * 365:.3f} a year, can be set beside the meta-analytic
-Bass p of 0.03; the word-of-mouth rate is not a Bass q, because here word of mouth only makes consumers *aware* and comes
-from *active* customers, and awareness turns into purchases at the rate of needs and
-choices. No seed bootstrap was run for this fit (each refit costs {pdd.evaluations}
+{len(obs.x) - 2} degree(s) of freedom; the intervals are conditional on the market's
+growth (CNNIC's internet users, `market.growth`), on the launch date as day 0 and on
+every other default — a larger assumed market or a stronger outside option would change
+the estimates. Pinduoduo's growth slowed sharply in 2021 (+80M after +203M in 2020); the
+fitted model adds {model_inc[-1]:.0f}M in 2021 after {model_inc[-2]:.0f}M in 2020, and
+its residuals by year (model − observed: {resid_txt}) show where the diffusion cannot
+follow the data. The initial awareness (2.4 households per 1,000) and the rest of the
+customer base (section 0) were set with this fit, so the adoption curve is an input to
+the model's credibility, not evidence for it; the patterns that emerged are listed in
+section 0. No seed bootstrap was run for this fit (each refit costs {pdd.evaluations}
 x {cfg.pdd_seeds} runs of {int(obs.x.max()) + 1:,} days); see 7.1 for the size of the
 Monte Carlo spread at a comparable population.
 """
@@ -962,16 +1018,19 @@ HEADER = """# Validation: known results, published evidence and calibration
 hand — every number and figure below comes from running the model.*{quick}
 
 The model is described in the ODD protocol in [docs/odd.md](odd.md). This document has
-three kinds of evidence:
+four kinds of evidence:
 
+0. **The pattern scorecard** (section 0): the customer-base patterns every shipped
+   scenario must reproduce at once, with one parameter set, and which of them were fitted.
 1. **Known results** (sections 1–2): limits in which the model must reduce to published
    closed forms. These are tests (`tests/validation/`, part of `make test`) with stated
    tolerances.
 2. **Evidence beside the model** (sections 3–6): the model's measure next to a published
-   figure. These are comparisons, not fits: no default was tuned to match them, and each
-   section ends with an honest word on where the definitions differ and why a gap remains.
+   figure, each with an honest word on where the definitions differ and why a gap remains
+   (section 0 says which of these figures the defaults were fitted to).
 3. **Calibration** (section 7): `symbiosim calibrate` recovers values the model itself
-   generated and fits Pinduoduo's annual active buyers.
+   generated and fits the market of `subsidy_group_buying` to Pinduoduo's annual active
+   buyers.
 
 | check | published | model | verdict |
 |---|---|---|---|
@@ -983,6 +1042,7 @@ REFERENCES = """## References
 
 * Adjust (2023). *Get the mobile app retention benchmarks for 2023* (2022 data). adjust.com blog.
 * Bass, F. M. (1969). A new product growth for model consumer durables. *Management Science* 15(5), 215–227.
+* Grimm, V. et al. (2005). Pattern-oriented modeling of agent-based complex systems: lessons from ecology. *Science* 310(5750), 987–991.
 * CNNIC (2022). *The 49th Statistical Report on China's Internet Development* (data to December 2021).
 * Costco Wholesale Corporation (2023). *Annual Report on Form 10-K, fiscal year ended September 3, 2023*.
 * ECNS / China News (22 May 2014). Didi Dache orders drop 40% after subsidy stops (citing the Beijing News); TechNode (23 May 2014). China taxi apps call off the subsidy program, orders drop drastically.
@@ -1020,6 +1080,7 @@ def main(argv: list[str] | None = None) -> None:
         return res
 
     print("validation report:", "quick" if cfg.quick else "full", flush=True)
+    parts.append(timed("scorecard", scorecard_section, cfg))
     parts.append(timed("bass", bass_section, cfg, img))
     parts.append(timed("networks", network_section, cfg, img))
     ref_text, ref_runs = timed("referrals", referral_section, cfg, img)

@@ -7,6 +7,8 @@ brand as an object (``model.consumer(42).satisfaction``).
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -28,7 +30,31 @@ def _row_property(array_name: str, doc: str) -> property:
     return property(get, set_, doc=doc)
 
 
-class Consumer(mesa.Agent):
+class _ModelCounters(weakref.WeakKeyDictionary):
+    """Mesa's per-model unique-id counters, holding each model weakly.
+
+    Mesa 3 keeps them in a class-level ``defaultdict`` on ``mesa.Agent`` keyed by the model,
+    which keeps every model ever built alive: a sweep worker or a long dashboard session
+    would hold every run's arrays (a few MB each). Looked up as ``self._ids[model]`` in
+    ``mesa.Agent.__init__``, so this class attribute takes its place for our agents.
+    """
+
+    def __getitem__(self, model: Any) -> Any:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
+class Agent(mesa.Agent):
+    """The base of symbiosim's agents: a Mesa agent whose id counter does not pin the model."""
+
+    _ids = _ModelCounters()
+
+
+class Consumer(Agent):
     """One consumer: a view of row ``index`` of the population arrays."""
 
     def __init__(self, model: SocialCommerceModel, index: int, register: bool = True) -> None:
@@ -82,7 +108,7 @@ for _name in (*TRAITS, *STATE_COLUMNS):
     setattr(Consumer, _name, _row_property(_name, f"Consumer's {_name.replace('_', ' ')}."))
 
 
-class Leader(mesa.Agent):
+class Leader(Agent):
     """The 团长 of community ``index``: effort, income and whether they still work."""
 
     def __init__(self, model: SocialCommerceModel, index: int) -> None:
@@ -113,7 +139,7 @@ class Leader(mesa.Agent):
         return f"Leader(community={self.index}, node={self.node}, active={self.active})"
 
 
-class Brand(mesa.Agent):
+class Brand(Agent):
     """Brand ``index``: quality, price, cost, profit, whether still on the platform."""
 
     def __init__(self, model: SocialCommerceModel, index: int) -> None:
@@ -144,7 +170,7 @@ class Brand(mesa.Agent):
         return f"Brand({self.index}, quality={self.quality:.2f}, active={self.active})"
 
 
-class PlatformAgent(mesa.Agent):
+class PlatformAgent(Agent):
     """The platform: policy, budgets, cash and the contribution ledger."""
 
     @property

@@ -7,8 +7,11 @@ The observed series is a set of points (x, y): x a model day (or a customer age 
 * ``active_share`` — consumers active at the end of day x (bought within the churn window);
 * ``buyers_share`` — consumers who bought within the ``window`` days ending on day x
   (e.g. ``window=365``: "annual active buyers");
-* ``retention`` — the model's retention curve at age x (``sim.metrics``: share of customers
-  active at age x through a repeat purchase).
+* ``retention`` — survival at age x (no gap of a churn window without a purchase since
+  the first), pooled over the customers observed at x (``sim.analytics``).
+
+Shares of the population are over the households in the market on the last observation
+day.
 
 Method (why each choice):
 
@@ -42,7 +45,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,7 @@ import pandas as pd
 from scipy import optimize
 
 from sim.limits import CSV_MAX_BYTES, CSV_MAX_ROWS, format_bytes
+from sim.parallel import process_pool
 from sim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
 TARGETS = ("customers_share", "active_share", "buyers_share", "retention")
@@ -245,31 +249,40 @@ def run_days(target: str, x: np.ndarray, scenario: Scenario) -> int:
 def simulate(
     scenario: Scenario, target: str, x: np.ndarray, seed: int, window: int | None = None
 ) -> np.ndarray:
-    """The target series of one run at the observation points ``x``."""
+    """The target series of one run at the observation points ``x``.
+
+    Shares of the population are taken over the households in the market on the last
+    observation day (in an open market the population grows; the data's scale is the
+    market at its last point too, e.g. China's internet users in the last year)."""
     from sim.model import SocialCommerceModel
 
     m = SocialCommerceModel(scenario, seed=seed)
     days = run_days(target, x, scenario)
     if target == "retention":
+        from sim.analytics import retention_curve
+
         m.run(days)
-        curve = m.retention.curve()
-        return curve.reindex(x).to_numpy(float)
+        log = m.transactions.frame(m.pop)
+        curve = retention_curve(log, days - 1, "survival", scenario.population.churn_window)
+        return curve["rate"].reindex(x).to_numpy(float)
     at = {int(d): i for i, d in enumerate(x)}
     out = np.full(len(x), np.nan)
-    pop, n = m.pop, m.n
+    pop = m.pop
     for d in range(days):
         m.step()
         i = at.get(d)
         if i is None:
             continue
         if target == "customers_share":
-            out[i] = m.today["customers"] / n
+            out[i] = m.index.n_customers_present
         elif target == "active_share":
-            out[i] = m.today["active"] / n
+            out[i] = m.today["active"]
         else:  # buyers_share
             assert window is not None
-            out[i] = np.count_nonzero((pop.purchases > 0) & (pop.last_purchase > d - window)) / n
-    return out
+            out[i] = np.count_nonzero(
+                (pop.purchases > 0) & (pop.last_purchase > d - window) & pop.present
+            )
+    return out / max(m.index.n_present, 1)
 
 
 def _simulate_job(args: tuple[dict[str, Any], str, np.ndarray, int, int | None]) -> np.ndarray:
@@ -278,24 +291,6 @@ def _simulate_job(args: tuple[dict[str, Any], str, np.ndarray, int, int | None])
 
 
 # --------------------------------------------------------------------------- the fit
-def process_pool(jobs: int) -> ProcessPoolExecutor:
-    """A pool for independent seeded runs. Fork when it is safe (Linux, no other threads):
-    workers start instantly with the model already imported; otherwise forkserver or spawn
-    (importing Mesa in every fresh worker takes seconds)."""
-    import multiprocessing as mp
-    import sys
-    import threading
-
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
-        ctx = mp.get_context("fork")
-    elif "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.model"])
-    else:
-        ctx = mp.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx)
-
-
 @dataclass
 class CalibrationResult:
     """Fitted values, their uncertainty and the fit error (see the module docstring)."""

@@ -63,25 +63,50 @@ for _name, _unit, _help in (
     ("aware", "count", "Consumers aware of the platform."),
     ("unaware", "count", "Consumers not yet aware of the platform."),
     ("aware_not_customer", "count", "Aware consumers who have never bought."),
-    ("lapsed", "count", "Customers not active (no purchase within the churn window)."),
-    ("customers", "count", "Consumers who have bought at least once."),
+    (
+        "lapsed",
+        "count",
+        "Customers not active (no purchase within the churn window), "
+        "including those who moved away.",
+    ),
+    (
+        "customers",
+        "count",
+        "Consumers who have bought at least once (ever, including those who moved away since).",
+    ),
+    (
+        "households",
+        "count",
+        "Households in the market today (all of them without the open market).",
+    ),
+    ("moved_away_customers", "count", "Customers who have moved out of the market so far."),
     ("mean_brand_quality", "index", "Mean quality of active brands (0..1)."),
 ):
     column(_name, _unit, _help)
 
 
 class DailyRow(dict):
-    """One day's row of the daily series: registered columns only, 0 unless written."""
+    """One day's row of the daily series: every registered column, 0 unless written.
+
+    A plain dict (the stages write it hundreds of times a day); :meth:`check` — called when
+    the row is collected — refuses a key that is not a registered column, so a typo in a
+    mechanism fails at once instead of adding a silent column."""
 
     def __init__(self, day: int) -> None:
-        super().__init__(dict.fromkeys(COLUMNS.names(), 0.0))
+        super().__init__(_template())
         self["day"] = day
 
-    def __setitem__(self, key: str, value: float) -> None:
-        if key not in COLUMNS:
-            raise KeyError(f"daily row: {key!r} is not a registered column (sim.columns)")
-        super().__setitem__(key, value)
+    def check(self) -> None:
+        if len(self) != len(COLUMNS):
+            extra = sorted(set(self) - set(COLUMNS.names()))
+            raise KeyError(f"daily row: {extra} are not registered columns (sim.columns)")
 
-    def update(self, *args: object, **kwargs: float) -> None:  # type: ignore[override]
-        for k, v in dict(*args, **kwargs).items():
-            self[k] = v
+
+_TEMPLATE: dict[str, float] = {}
+
+
+def _template() -> dict[str, float]:
+    if len(_TEMPLATE) != len(COLUMNS):  # a column was registered since: rebuild
+        _TEMPLATE.clear()
+        _TEMPLATE.update(dict.fromkeys(COLUMNS.names(), 0.0))
+    return _TEMPLATE

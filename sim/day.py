@@ -52,6 +52,7 @@ class Awareness:
     newly_aware: np.ndarray
     channel: np.ndarray
     unaware: np.ndarray  # still unaware after the draw (ascending ids)
+    messaged: list[np.ndarray] = field(default_factory=list)  # reached by a message today
 
 
 @dataclass
@@ -125,6 +126,7 @@ class Sale:
     leader_commission: np.ndarray = field(default_factory=lambda: np.zeros(0))
     brand_receipt: np.ndarray = field(default_factory=lambda: np.zeros(0))
     experience: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    quality_experience: np.ndarray = field(default_factory=lambda: np.zeros(0))  # e without price
     posted_positive: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     posted_negative: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
@@ -151,6 +153,7 @@ class Books:
     purchase_costs: list[tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=list)
     customer_costs: list[tuple[np.ndarray, np.ndarray, str]] = field(default_factory=list)
     earners: np.ndarray = field(default_factory=lambda: EMPTY)  # consumers paid rewards today
+    earned: np.ndarray = field(default_factory=lambda: np.zeros(0))  # what each earner got
 
     def charge(self, positions: np.ndarray, amount: np.ndarray, acquisition: bool) -> None:
         """Charge platform costs to today's purchases (``positions`` into the sale): to their

@@ -168,7 +168,13 @@ _k(
     None,
     headline=True,
 )
-_k("partners", "Partners", "count", "Consumers who joined the partner program.", None)
+_k("partners", "Partners", "count", "Members of the partner program at the end.", None)
+_k(
+    "partner_renewal_rate",
+    "Partner renewal",
+    "share",
+    "Share of partner anniversaries at which the partner renewed.",
+)
 _k("active_brands_end", "Brands at the end", "count", "Brands still on the platform.")
 _k("active_leaders_end", "Leaders at the end", "count", "Leaders still working.")
 _k("group_success_rate", "Group success rate", "share", "Succeeded over decided 拼团 groups.")

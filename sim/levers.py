@@ -31,7 +31,11 @@ class Lever:
 
     ``lo``/``hi``/``step``: the range offered (values outside it stay valid; the control
     widens to show them); ``unit``: "%" (a share shown in percent), "yuan", "days" or "";
-    ``options``: the choices of a "choice" lever.
+    ``options``: the choices of a "choice" lever. ``responds``: the outputs it is meant to
+    move and in which direction as it goes from ``lo`` to ``hi`` (or off to on) — daily
+    columns (summed over the run) or KPI keys — in ``home``, the shipped scenario where it
+    matters; ``tests/test_levers.py`` checks each one. A lever that moves money but no
+    behaviour says so in ``moves``.
     """
 
     path: str
@@ -45,6 +49,8 @@ class Lever:
     options: tuple[str, ...] = ()
     moves: str = ""
     help: str = ""
+    responds: tuple[tuple[str, int], ...] = ()
+    home: str = ""
 
     @property
     def description(self) -> str:
@@ -74,15 +80,39 @@ def market_levers() -> tuple[Lever, ...]:
     from sim.network_kinds import NETWORK_KINDS
 
     return (
-        Lever("population.consumers", "Consumers", MARKET, "int", 100, 50_000, 500),
-        Lever("days", "Days to simulate", MARKET, "int", 30, 3650, 30, "days"),
+        Lever(
+            "population.consumers",
+            "Consumers",
+            MARKET,
+            "int",
+            100,
+            50_000,
+            500,
+            moves="the market's size: customers, orders",
+            responds=(("customers", 1),),
+            home="baseline",
+        ),
+        Lever(
+            "days",
+            "Days to simulate",
+            MARKET,
+            "int",
+            30,
+            3650,
+            30,
+            "days",
+            moves="the horizon: what has happened by the end",
+            responds=(("orders", 1),),
+            home="baseline",
+        ),
         Lever(
             "network.kind",
             "Network type",
             NETWORK,
             "choice",
             options=tuple(k.name for k in NETWORK_KINDS if k.name != "file"),
-            moves="word of mouth, group formation",
+            moves="how word of mouth, invitations and groups travel (a structural choice: no "
+            "single direction to expect)",
         ),
         Lever(
             "network.mean_degree",
@@ -92,7 +122,9 @@ def market_levers() -> tuple[Lever, ...]:
             1.0,
             50.0,
             1.0,
-            moves="word of mouth, referrals, group formation",
+            moves="word of mouth, referrals, group formation: customers",
+            responds=(("customers", 1),),
+            home="baseline",
         ),
         Lever(
             "network.community_size",
@@ -102,7 +134,8 @@ def market_levers() -> tuple[Lever, ...]:
             10,
             1000,
             10,
-            moves="leaders' community size",
+            moves="who shares a leader and a neighbourhood group (a structural choice: no single "
+            "direction to expect)",
         ),
         Lever(
             "platform.commission_rate",
@@ -114,6 +147,8 @@ def market_levers() -> tuple[Lever, ...]:
             0.01,
             "%",
             moves="platform profit (money only: consumers see prices, not the take rate)",
+            responds=(("platform_profit", 1),),
+            home="baseline",
         ),
         Lever(
             "platform.recommendation_accuracy",
@@ -125,6 +160,8 @@ def market_levers() -> tuple[Lever, ...]:
             0.05,
             "%",
             moves="experienced quality, satisfaction",
+            responds=(("mean_satisfaction", 1),),
+            home="baseline",
         ),
         Lever(
             "platform.ad_spend_per_day",
@@ -136,5 +173,7 @@ def market_levers() -> tuple[Lever, ...]:
             10.0,
             "yuan",
             moves="awareness, acquisitions",
+            responds=(("ad_spend", 1), ("customers", 1)),
+            home="baseline",
         ),
     )

@@ -82,11 +82,27 @@ from sim.scenario import Scenario, load_scenario
 from sim.shocks import apply_shocks
 from sim.submodels.attachment import update_attachment
 from sim.submodels.choice import choose_brand, gumbel_choice, option_utilities
-from sim.submodels.exposure import ad_rate, ad_spend, content_sources, draw_awareness
+from sim.submodels.exposure import ad_rate, content_sources, draw_awareness
 from sim.submodels.fulfilment import experience, post_content, update_satisfaction_trust
 from sim.transactions import TransactionRecorder
 
 AD_BUDGET_REFERENCE_POPULATION = 5000
+HOOKS = (
+    "start_day",
+    "awareness_terms",
+    "exposure",
+    "waiting",
+    "price_terms",
+    "offer",
+    "fill",
+    "finance",
+    "split",
+    "content_effort",
+    "book",
+    "acts",
+    "quality_gain",
+    "end_day",
+)
 _CONTENT, _REFERRAL = int(Channel.CONTENT), int(Channel.REFERRAL)
 _PLATFORM_OPTIONS = (SOLO, GROUP, LEADER)
 
@@ -143,6 +159,7 @@ class DailyCollector(mesa.DataCollector):
 
     def collect(self, model: SocialCommerceModel) -> None:
         today = model.today
+        today.check()
         for k, col in self._columns:
             col.append(today[k])
         if len(self.model_reporters) != len(self._fast) + len(self._extra):
@@ -238,7 +255,8 @@ class SocialCommerceModel(mesa.Model):
         )
         # --- market: brands, leaders, the platform's books
         self.brands = BrandBook(sc.brands, self.stream("brands"))
-        self.leaders = LeaderBook(graph.leaders, sc.policy.leaders.outside_wage)
+        sizes = np.bincount(graph.community, minlength=len(graph.leaders))
+        self.leaders = LeaderBook(graph.leaders, sc.policy.leaders.outside_wage, sizes)
         self.ledger = ContributionLedger()
         self.accounts = Accounts()
         self.transactions = TransactionRecorder()
@@ -258,6 +276,11 @@ class SocialCommerceModel(mesa.Model):
             cls.name: cls(self) for cls in mechanisms.ordered()
         }
         self._mechs = list(self.mechanisms.values())
+        # per hook, the mechanisms that implement it (a day calls ~15 hooks: skip no-ops)
+        self._hooks = {
+            hook: [m for m in self._mechs if getattr(type(m), hook) is not getattr(Mechanism, hook)]
+            for hook in HOOKS
+        }
         self.resync()
         # --- Mesa agents: platform, brands and leaders are objects; consumers are views
         # created on demand (a million consumer objects would dominate build time).
@@ -393,7 +416,7 @@ class SocialCommerceModel(mesa.Model):
             q_expected=float((brands.quality * w).sum() / w.sum()),  # == np.average
             row=DailyRow(day),
         )
-        for m in self._mechs:
+        for m in self._hooks["start_day"]:
             m.start_day(today)
         return today
 
@@ -401,14 +424,13 @@ class SocialCommerceModel(mesa.Model):
         """3. ads, word of mouth, content and the mechanisms' terms reach the unaware."""
         pop, day, row, plat = self.pop, today.day, today.row, self.scenario.platform
         unaware = self.index.unaware  # ascending ids, current as of yesterday's close
+        spend = 0.0
         if plat.ad_awareness_rate is not None:
-            p_ad, cost = plat.ad_awareness_rate, 0.0
-        else:
+            p_ad = plat.ad_awareness_rate
+        else:  # untargeted: the budget reaches present consumers, aware or not
             budget = plat.ad_spend_per_day * self.n / AD_BUDGET_REFERENCE_POPULATION
-            p_ad, cost = (
-                ad_rate(len(unaware), budget, plat.ad_cost_per_reach),
-                plat.ad_cost_per_reach,
-            )
+            p_ad = ad_rate(self.index.n_present, budget, plat.ad_cost_per_reach)
+            spend = budget if self.index.n_present else 0.0
         who, channel = EMPTY, np.zeros(0, np.int8)
         if len(unaware):
             rng = self.stream("exposure")
@@ -422,25 +444,27 @@ class SocialCommerceModel(mesa.Model):
                 at,
                 pop.social_susceptibility[seen] * plat.content_reach * self._pos_seen[seen],
             )
-            extra = [t for m in self._mechs for t in m.awareness_terms(today, unaware)]
+            extra = [
+                t for m in self._hooks["awareness_terms"] for t in m.awareness_terms(today, unaware)
+            ]
             who, channel, hit = draw_awareness(unaware, rng, p_ad, wom, content, extra)
             pop.make_aware(who, day, channel)
             unaware = unaware[~hit]
             converts = who[channel == _CONTENT]
             if len(converts):
                 pop.content_source[converts] = content_sources(converts, self._posted, self.nb, rng)
-            row["ad_spend"] = ad_spend(channel, p_ad, cost)
+        row["ad_spend"] = spend
         row["newly_aware"] = len(who)
         awareness = Awareness(who, channel, unaware)
-        for m in self._mechs:
+        for m in self._hooks["exposure"]:
             m.exposure(today, awareness)
         return awareness
 
     def _needs(self, today: Today) -> np.ndarray:
         """4. aware consumers not waiting for an order draw a need."""
         pop = self.pop
-        free = pop.aware.copy()
-        for m in self._mechs:
+        free = pop.aware & pop.alive & pop.present  # who considers the platform today
+        for m in self._hooks["waiting"]:
             waiting = m.waiting(today)
             if waiting is not None:
                 free[waiting] = False
@@ -466,61 +490,70 @@ class SocialCommerceModel(mesa.Model):
         platform: Any = 0.0
         brand: Any = 0.0
         points: Any = 0.0
-        for m in self._mechs:
+        for m in self._hooks["price_terms"]:
             t = m.price_terms(today, option, consumers, first, list_value)
             platform = platform + t.platform
             brand = brand + t.brand
             points = points + t.points
         return Terms(platform, brand, points)
 
-    def _choose(self, today: Today, need: np.ndarray) -> Choices:
-        """5. logit choice between the platform's options and the outside option."""
+    def utilities(self, today: Today, who: np.ndarray) -> np.ndarray:
+        """The utility of every option (consumers x Option) for ``who`` today: the
+        platform's options as the mechanisms offer and price them, and the outside option.
+        The choice draws from it; mechanisms use it to model other decisions (whether an
+        invited friend joins a group)."""
         pop, beh, plat, sc = (
             self.pop,
             self.scenario.behaviour,
             self.scenario.platform,
             self.scenario,
         )
-        first = pop.purchases[need] == 0
-        ps = pop.price_sensitivity[need]
+        first = pop.purchases[who] == 0
+        ps = pop.price_sensitivity[who]
         if today.conditions.price_factor != 1.0:
             ps = ps * today.conditions.price_factor
-        referrer = pop.referrer[need]
+        referrer = pop.referrer[who]
         embedded = (referrer >= 0) & self.index.active[np.maximum(referrer, 0)]
-        attachment = pop.attachment[need]
+        attachment = pop.attachment[who]
         base = (
             beh.platform_intercept
-            + beh.trust_weight * (pop.trust[need] - 0.5)
-            + beh.satisfaction_weight * pop.satisfaction[need]
+            + beh.trust_weight * (pop.trust[who] - 0.5)
+            + beh.satisfaction_weight * pop.satisfaction[who]
             + beh.attachment_weight * attachment
             + beh.embedding_weight * embedded
-            + pop.quality_sensitivity[need]
-            * (today.q_expected + pop.match[need] - sc.brands.quality_mean)
+            + beh.network_weight * self.index.user_share(who)
+            + pop.quality_sensitivity[who]
+            * (today.q_expected + pop.match[who] - sc.brands.quality_mean)
         )
         outside = (
             plat.outside_utility
             + today.conditions.competitor * (1.0 - attachment)
             - ps * plat.outside_price
         )
-        menu = Menu(need, first, ps, attachment, base, outside)
+        menu = Menu(who, first, ps, attachment, base, outside)
         menu.offer(SOLO)  # buying alone at the (coupon-reduced) list price is always offered
-        for m in self._mechs:
+        for m in self._hooks["offer"]:
             m.offer(today, menu)
         prices: list[Any] = [None] * N_OPTIONS
         for option in _PLATFORM_OPTIONS:
             if menu.extra[option] is not None:
-                t = self.price_terms(today, option, need, first)
+                t = self.price_terms(today, option, who, first)
                 prices[option] = 1.0 - t.platform - t.brand - t.points
-        u = option_utilities(
+        return option_utilities(
             base=menu.base,
             price_sensitivity=ps,
             prices=prices,
             extras=menu.extra,
             outside=menu.outside,
-            reference_price=pop.reference_price[need],
+            reference_price=pop.reference_today(
+                who, today.day, beh.reference_anchor, beh.reference_drift
+            ),
             loss_aversion=beh.loss_aversion,
         )
-        choice = gumbel_choice(u, self.stream("choice"))
+
+    def _choose(self, today: Today, need: np.ndarray) -> Choices:
+        """5. logit choice between the platform's options and the outside option."""
+        choice = gumbel_choice(self.utilities(today, need), self.stream("choice"))
         today.row["outside_choices"] = int(np.count_nonzero(choice == OUTSIDE))
         return Choices(need, choice)
 
@@ -529,7 +562,7 @@ class SocialCommerceModel(mesa.Model):
         solo = choices.chose(SOLO)
         m = len(solo)
         parts = [Orders(solo, np.full(m, SOLO, np.int8), np.full(m, -1, np.int8), np.full(m, -1))]
-        for mech in self._mechs:
+        for mech in self._hooks["fill"]:
             mech.fill(today, choices, parts)
         if len(parts) == 1:
             return parts[0]
@@ -593,17 +626,17 @@ class SocialCommerceModel(mesa.Model):
             * np.minimum(points_disc, np.maximum(0.0, 1.0 - brand_disc - platform_disc)),
             group=orders.group,
         )
-        for m in self._mechs:
+        for m in self._hooks["finance"]:
             m.finance(today, sale)
         sale.commission = plat.commission_rate * sale.paid
         sale.leader_commission = np.zeros(nbuy)
-        for m in self._mechs:
+        for m in self._hooks["split"]:
             m.split(today, sale)
         sale.brand_receipt = (
             sale.paid + sale.subsidy + sale.redeemed - sale.commission - sale.leader_commission
         )
         rng = self.stream("purchase")
-        sale.experience = e = experience(
+        sale.experience, sale.quality_experience = experience(
             brands.quality[brand],
             pop.match[buyers],
             sc.brands.quality_noise,
@@ -612,12 +645,13 @@ class SocialCommerceModel(mesa.Model):
             sc.brands.quality_mean,
             rng,
         )
+        e = sale.experience
         update_satisfaction_trust(
             pop.satisfaction, pop.trust, buyers, e, beh.satisfaction_rate, beh.trust_rate
         )
-        pop.reference_price[buyers] += beh.reference_rate * (
-            sale.paid / lp - pop.reference_price[buyers]
-        )
+        ref = pop.reference_today(buyers, day, beh.reference_anchor, beh.reference_drift)
+        pop.reference_price[buyers] = ref + beh.reference_rate * (sale.paid / lp - ref)
+        pop.reference_day[buyers] = day
         # lifecycle bookkeeping: reactivations, acquisition
         lapsed_before = pop.last_purchase[buyers] <= day - 1 - window
         today.row["reactivated"] = int(np.count_nonzero(~first & lapsed_before))
@@ -628,8 +662,11 @@ class SocialCommerceModel(mesa.Model):
         pop.record_purchases(buyers, day, first, acq, sale.paid, sale.subsidy > 0)
         self._became_active = buyers[~self.index.active[buyers]]
         self.index.acquired(fb)
+        propensity = pop.content_propensity[buyers]
+        for m in self._hooks["content_effort"]:
+            m.content_effort(today, sale, propensity)
         sale.posted_positive, sale.posted_negative = post_content(
-            pop.content_propensity[buyers], e, self.stream("content")
+            propensity, e, self.stream("content")
         )
         return sale
 
@@ -645,7 +682,7 @@ class SocialCommerceModel(mesa.Model):
         flows["leader_commissions"] = float(sale.leader_commission.sum())
         flows["brand_receipts"] = float(sale.brand_receipt.sum())
         flows["ad_spend"] = today.row["ad_spend"]
-        for m in self._mechs:
+        for m in self._hooks["book"]:
             m.book(today, sale, books)
         # each purchase's margin for the platform and the acquisition incentives it carried
         margin = sale.commission - np.where(first, 0.0, sale.subsidy)
@@ -689,9 +726,8 @@ class SocialCommerceModel(mesa.Model):
             self._posted_at = pos
         if len(neg):
             seen_at, seen = nb.neighbour_counts(neg)
-            tr = pop.trust[seen_at]
-            tr -= self.scenario.behaviour.negative_content_trust * seen * pop.aware[seen_at]
-            pop.trust[seen_at] = clip(tr, 0.0, 1.0)
+            keep = (1.0 - self.scenario.behaviour.negative_content_trust) ** seen
+            pop.trust[seen_at] *= np.where(pop.aware[seen_at], keep, 1.0)
         if self._full_clip:
             clip(pop.trust, 0.0, 1.0, out=pop.trust)
         today.row["content_posts"] = len(pos) + len(neg)
@@ -699,7 +735,7 @@ class SocialCommerceModel(mesa.Model):
         acts = Acts(feedback=(sale.posted_positive | sale.posted_negative).astype(np.float64))
         acts.add(pos)  # posting a review or content is participation
         acts.add(neg)
-        for m in self._mechs:
+        for m in self._hooks["acts"]:
             m.acts(today, sale, books, acts)
         return acts
 
@@ -711,9 +747,11 @@ class SocialCommerceModel(mesa.Model):
             np.concatenate(acts.nodes) if acts.nodes else EMPTY,
             np.concatenate(acts.weights) if acts.weights else np.zeros(0),
             books.earners,
+            books.earned,
             decay=beh.attachment_decay,
             gain_relational=beh.attachment_gain_relational,
             gain_reward=beh.attachment_gain_reward,
+            reward_scale=beh.attachment_reward_scale,
             clip_all=self._full_clip,
         )
         self._full_clip = False
@@ -721,7 +759,11 @@ class SocialCommerceModel(mesa.Model):
     def _end_day(self, today: Today, awareness: Awareness, sale: Sale, acts: Acts) -> None:
         """10-11. brands settle; mechanisms' lifecycle; who lapses, retention, the daily row."""
         pop, day, row, brands = self.pop, today.day, today.row, self.brands
-        gains = [g for m in self._mechs if (g := m.quality_gain(today, sale, acts)) is not None]
+        gains = [
+            g
+            for m in self._hooks["quality_gain"]
+            if (g := m.quality_gain(today, sale, acts)) is not None
+        ]
         brand_profit = brands.settle(
             day,
             sale.brand,
@@ -730,13 +772,13 @@ class SocialCommerceModel(mesa.Model):
             sale.list_value,
             sum(gains[1:], gains[0]) if gains else None,
         )
-        for m in self._mechs:
+        for m in self._hooks["end_day"]:
             m.end_day(today, sale)
         idx = self.index
         expiring = idx.close_day(day, sale.buyers, self._became_active, awareness.unaware)
         fb = sale.buyers[sale.first]
         n, n_unaware = self.n, len(idx.unaware)
-        n_aware = n - n_unaware
+        n_aware = idx.n_present - n_unaware  # aware households in the market
         n_cust, n_active = idx.n_customers, idx.n_active
         sat, att, trust = pop.satisfaction, pop.attachment, pop.trust
         if n_cust == n:
@@ -749,7 +791,7 @@ class SocialCommerceModel(mesa.Model):
         if n_aware == n:
             mean_trust = _mean(trust, n)
         else:
-            mean_trust = _mean(trust[pop.aware], n_aware) if n_aware else 0.0
+            mean_trust = _mean(trust[pop.aware & pop.present], n_aware) if n_aware else 0.0
         w = brands.active.astype(np.float64)
         row.update(
             active=n_active,
@@ -767,9 +809,11 @@ class SocialCommerceModel(mesa.Model):
             referral_acquisitions=int(np.count_nonzero(pop.referrer[fb] >= 0)),
             aware=n_aware,
             unaware=n_unaware,
-            aware_not_customer=n_aware - n_cust,
+            aware_not_customer=n_aware - idx.n_customers_present,
             lapsed=n_cust - n_active,
             customers=n_cust,
+            households=idx.n_present,
+            moved_away_customers=n_cust - idx.n_customers_present,
             mean_brand_quality=float((brands.quality * w).sum() / w.sum()),
         )
         self.today = row

@@ -44,6 +44,7 @@ TRAITS = (
     "social_susceptibility",
     "content_propensity",
     "partner_propensity",
+    "dropout",
 )
 
 
@@ -62,7 +63,11 @@ class Population:
     social_susceptibility: np.ndarray
     content_propensity: np.ndarray
     partner_propensity: np.ndarray
+    dropout: np.ndarray  # chance of dropping out for good after a purchase (BG/NBD p)
     # state
+    present: np.ndarray = field(init=False)  # lives in the market today (open market)
+    alive: np.ndarray = field(init=False)  # still considers the platform (not dropped out)
+    dropout_day: np.ndarray = field(init=False)  # day of the last dropout (-1: never)
     aware: np.ndarray = field(init=False)
     aware_day: np.ndarray = field(init=False)
     aware_channel: np.ndarray = field(init=False)
@@ -72,6 +77,7 @@ class Population:
     attachment: np.ndarray = field(init=False)
     match: np.ndarray = field(init=False)
     reference_price: np.ndarray = field(init=False)
+    reference_day: np.ndarray = field(init=False)  # day the reference price was last set
     reward_balance: np.ndarray = field(init=False)
     acq_day: np.ndarray = field(init=False)
     acq_channel: np.ndarray = field(init=False)
@@ -91,6 +97,13 @@ class Population:
 
     def __post_init__(self) -> None:
         n = self.n
+        # consumers who became / stopped being users (alive customers) since the index last
+        # read them (CustomerIndex.close_day keeps its neighbour counts from these)
+        self.users_in: list[np.ndarray] = []
+        self.users_out: list[np.ndarray] = []
+        self.present = np.ones(n, bool)
+        self.alive = np.ones(n, bool)
+        self.dropout_day = np.full(n, -1, np.int32)
         self.aware = np.zeros(n, bool)
         self.aware_day = np.full(n, -1, np.int32)
         self.aware_channel = np.full(n, Channel.NONE, np.int8)
@@ -100,6 +113,7 @@ class Population:
         self.attachment = np.zeros(n)
         self.match = np.zeros(n)
         self.reference_price = np.ones(n)
+        self.reference_day = np.zeros(n, np.int32)
         self.reward_balance = np.zeros(n)
         self.acq_day = np.full(n, -1, np.int32)
         self.acq_channel = np.full(n, Channel.NONE, np.int8)
@@ -124,6 +138,26 @@ class Population:
         self.aware_day[who] = day
         self.aware_channel[who] = channel
 
+    def drop_out(self, who: np.ndarray, day: int) -> None:
+        """``who`` stop considering the platform (until something brings them back)."""
+        self.alive[who] = False
+        self.dropout_day[who] = day
+        self.users_out.append(np.asarray(who))
+
+    def revive(self, who: np.ndarray) -> None:
+        """Dropped-out consumers brought back (a win-back message, an accepted invitation)."""
+        self.alive[who] = True
+        self.users_in.append(np.asarray(who))
+
+    def reference_today(self, who: np.ndarray, day: int, anchor: float, drift: float) -> np.ndarray:
+        """Reference prices of ``who`` today: each drifts toward the market's going price
+        ``anchor`` by ``drift`` a day since it was last set (kept lazily: O(who), not O(n))."""
+        r = self.reference_price[who]
+        if drift <= 0:
+            return r
+        age = day - self.reference_day[who]
+        return anchor + (r - anchor) * (1.0 - drift) ** age
+
     def record_purchases(
         self,
         buyers: np.ndarray,
@@ -136,6 +170,7 @@ class Population:
         """Book today's purchases: the first buyers are acquired (day, channel), every buyer's
         counts, spend and last purchase move."""
         fb = buyers[first]
+        self.users_in.append(fb[self.alive[fb]])
         self.acq_day[fb] = day
         self.acq_channel[fb] = acq_channel
         self.purchases[buyers] += 1
@@ -168,6 +203,8 @@ class Population:
 
 
 STATE_COLUMNS = (
+    "present",
+    "alive",
     "aware",
     "aware_day",
     "aware_channel",
@@ -196,10 +233,14 @@ STATE_COLUMNS = (
 def draw_population(
     cfg: PopulationConfig, n: int, community: np.ndarray, rng: np.random.Generator
 ) -> Population:
-    """Draw traits per segment: a gamma around each segment mean with the segment's spread.
+    """Draw traits per segment.
 
-    Gamma keeps traits positive with a tunable coefficient of variation; probabilities
-    are clipped to [0, 1].
+    * need rates: a gamma around the segment mean with shape ``need_shape`` (the long tail
+      of purchase rates customer bases show; NBD), or the common spread if unset;
+    * the dropout chance after a purchase: a beta with the segment mean and concentration
+      ``dropout_concentration`` (a + b; the BG/NBD model's heterogeneous p);
+    * every other trait: a gamma around the segment mean with coefficient of variation
+      ``trait_spread``; probabilities are clipped to [0, 1].
     """
     names = list(cfg.segments)
     shares = np.array([cfg.segments[k].share for k in names])
@@ -207,7 +248,14 @@ def draw_population(
     traits: dict[str, np.ndarray] = {}
     for trait in TRAITS:
         means = np.array([getattr(cfg.segments[k], trait) for k in names])
+        if trait == "dropout":
+            traits[trait] = _beta_trait(cfg, names, segment, means, rng)
+            continue
         cv = np.array([cfg.segments[k].trait_spread for k in names])[segment]
+        if trait == "need_rate":
+            shape_seg = [cfg.segments[k].need_shape for k in names]
+            need_cv = np.array([np.nan if v is None else 1 / np.sqrt(v) for v in shape_seg])
+            cv = np.where(np.isnan(need_cv[segment]), cv, need_cv[segment])
         mean = means[segment]
         with np.errstate(divide="ignore"):
             shape = np.where(cv > 0, 1.0 / np.maximum(cv, 1e-9) ** 2, np.inf)
@@ -221,3 +269,22 @@ def draw_population(
     pop = Population(n=n, segment_names=names, segment=segment, community=community, **traits)
     pop.make_aware(np.flatnonzero(rng.random(n) < cfg.initial_aware), 0, Channel.SEED)
     return pop
+
+
+def _beta_trait(
+    cfg: PopulationConfig,
+    names: list[str],
+    segment: np.ndarray,
+    means: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Per consumer: a Beta(a, b) draw with the segment's mean a / (a + b) and a + b its
+    ``dropout_concentration`` (0 mean: 0 for everyone)."""
+    conc = np.array([cfg.segments[k].dropout_concentration for k in names])
+    a = (means * conc)[segment]
+    b = ((1 - means) * conc)[segment]
+    ok = (a > 0) & (b > 0)
+    out = np.where(means[segment] >= 1, 1.0, 0.0)
+    if ok.any():
+        out[ok] = rng.beta(a[ok], b[ok])
+    return out

@@ -75,6 +75,7 @@ class RunResult:
     provenance: dict[str, Any]
     model: SocialCommerceModel | None = field(default=None, repr=False)
     resilience: pd.DataFrame | None = None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # from the mechanisms
 
     @classmethod
     def from_model(
@@ -107,6 +108,7 @@ class RunResult:
             provenance=provenance(model.scenario, model.seed),
             model=model,
             resilience=resilience,
+            tables={k: v for m in model.mechanisms.values() for k, v in m.tables().items()},
         )
 
     # ------------------------------------------------------------- customer-base views
@@ -231,6 +233,8 @@ class RunResult:
         self.accounts.to_parquet(out / "accounts.parquet")
         if self.resilience is not None:
             self.resilience.to_parquet(out / "resilience.parquet", index=False)
+        for name, table in self.tables.items():
+            table.to_parquet(out / f"{name}.parquet", index=False)
         if consumers and self.model is not None:
             self.consumers.to_parquet(out / "consumers.parquet")
             self.model.ledger.to_frame().to_parquet(out / "ledger.parquet")

@@ -70,7 +70,26 @@ class Segment(Strict):
     share: Prob = Field(description="Share of the population in this segment.")
     price_sensitivity: NonNeg = Field(description="Utility lost per 100% of list price paid.")
     quality_sensitivity: NonNeg = Field(description="Utility gained per unit of quality.")
-    need_rate: Prob = Field(description="Probability of a purchase need per day.")
+    need_rate: Prob = Field(
+        description="Mean daily probability of a purchase need (a need may be met elsewhere)."
+    )
+    need_shape: float | None = Field(
+        None,
+        gt=0,
+        description="Gamma shape of need rates within the segment: their long tail (smaller: "
+        "more unequal; the NBD fitted to the CDNOW panel has about 0.24). None: trait_spread.",
+    )
+    dropout: Prob = Field(
+        0.0,
+        description="Mean chance of dropping out for good after a purchase (the p of the "
+        "BG/NBD model; Fader, Hardie & Lee 2005 fit a mean of about 0.25 on CDNOW).",
+    )
+    dropout_concentration: float = Field(
+        4.0,
+        gt=0,
+        description="a + b of the beta distribution of dropout chances (smaller: more spread; "
+        "about 3.2 on CDNOW).",
+    )
     social_susceptibility: NonNeg = Field(
         1.0, description="Multiplier on word-of-mouth and content exposure."
     )
@@ -87,30 +106,43 @@ def _default_segments() -> dict[str, Segment]:
     # Illustrative. Shares loosely follow survey splits of Chinese online shoppers into
     # price-driven, quality-driven and socially-driven groups (e.g. McKinsey China Consumer
     # Report 2020 describes a price-sensitive majority in lower-tier cities); values are a guess.
+    # Need rates (a few needs a month, with a long tail: gamma shape 0.5) and dropout chances
+    # (price hunters try once most often) were set, with the network effects and the market's
+    # awareness channels, so that the first-year customers of subsidy_group_buying show the
+    # customer-base patterns of docs/validation.md: those patterns are fitted there.
     return {
         "price_hunter": Segment(
             share=0.45,
-            price_sensitivity=10.0,
+            price_sensitivity=15.0,
             quality_sensitivity=0.8,
-            need_rate=0.05,
+            need_rate=0.10,
+            need_shape=0.5,
+            dropout=0.68,
+            dropout_concentration=3.0,
             social_susceptibility=1.2,
             content_propensity=0.04,
             partner_propensity=0.10,
         ),
         "quality_seeker": Segment(
             share=0.30,
-            price_sensitivity=3.0,
+            price_sensitivity=4.5,
             quality_sensitivity=2.5,
-            need_rate=0.04,
+            need_rate=0.08,
+            need_shape=0.5,
+            dropout=0.46,
+            dropout_concentration=3.0,
             social_susceptibility=0.8,
             content_propensity=0.08,
             partner_propensity=0.15,
         ),
         "community_minded": Segment(
             share=0.25,
-            price_sensitivity=5.0,
+            price_sensitivity=7.5,
             quality_sensitivity=1.5,
-            need_rate=0.045,
+            need_rate=0.09,
+            need_shape=0.5,
+            dropout=0.31,
+            dropout_concentration=3.0,
             social_susceptibility=1.4,
             content_propensity=0.15,
             partner_propensity=0.40,
@@ -123,7 +155,10 @@ class Population(Strict):
         5000, ge=2, le=20_000_000, description="Number of consumers (potential market)."
     )
     segments: dict[str, Segment] = Field(default_factory=_default_segments)
-    initial_aware: Prob = Field(0.01, description="Share aware of the platform on day 0.")
+    initial_aware: Prob = Field(
+        0.0017,
+        description="Share aware of the platform on day 0 (calibrated: a platform at launch).",
+    )
     churn_window: int = Field(
         30,
         ge=1,
@@ -191,9 +226,15 @@ class Brands(Strict):
     unit_cost_share: Prob = Field(
         0.7, description="Unit cost as a share of list price at mean quality."
     )
-    erosion_rate: NonNeg = Field(
-        0.0005,
-        description="Daily quality loss when the brand-funded discount exceeds its margin cushion.",
+    erosion_depth: NonNeg = Field(
+        4.0,
+        description="Quality a brand gives up at equilibrium per unit of brand-funded discount "
+        "beyond its margin cushion (price pressure; illustrative).",
+    )
+    quality_adjust_rate: Prob = Field(
+        0.01,
+        description="Daily share of the gap to its equilibrium quality a brand closes "
+        "(illustrative: months to adjust a product).",
     )
     margin_cushion: Prob = Field(
         0.08, description="Brand-funded discount a brand absorbs without cutting quality."
@@ -209,23 +250,27 @@ class Platform(Strict):
         description="Take rate on consumer payments (Pinduoduo ~3-4% + ads; Meituan Youxuan ~10%; illustrative).",
     )
     ad_spend_per_day: NonNeg = Field(
-        50.0, description="Paid-ad budget per day, yuan per 5,000 consumers (scaled to population)."
+        150.0,
+        description="Paid-ad budget per day, yuan per 5,000 consumers (scaled to population; the "
+        "same in every shipped scenario, so they differ in policy, not in marketing).",
     )
     ad_cost_per_reach: float = Field(
-        2.0,
+        350.0,
         gt=0,
-        description="Yuan per consumer made aware by ads (illustrative CPM-derived guess).",
+        description="Yuan of ads per household the ads make notice the platform (untargeted; "
+        "calibrated to Pinduoduo's adoption: most ad reach leaves no mark).",
     )
     ad_awareness_rate: Prob | None = Field(
         None,
         description="If set, a fixed daily ad-awareness hazard per unaware consumer (Bass p) instead of the budget.",
     )
     word_of_mouth_rate: NonNeg = Field(
-        0.05,
-        description="Daily awareness hazard per unit share of active-customer neighbours (Bass q).",
+        0.0108,
+        description="Daily awareness hazard per unit share of active-customer neighbours (Bass q; "
+        "calibrated to Pinduoduo's adoption).",
     )
     content_reach: NonNeg = Field(
-        0.3, description="Awareness hazard per content post seen by a neighbour."
+        0.05, description="Awareness hazard per content post seen by a neighbour (illustrative)."
     )
     recommendation_accuracy: Prob = Field(
         0.5, description="AI matching: share of the quality-match gap closed."
@@ -234,10 +279,11 @@ class Platform(Strict):
         0.0, description="Utility of the outside option (other shops, other apps)."
     )
     outside_price: float = Field(
-        0.85,
+        0.89,
         gt=0,
         le=2,
-        description="Outside option's price as a share of list (other shops' deals).",
+        description="Outside option's price as a share of list (other shops' deals; set with the "
+        "calibration).",
     )
     private_domain: bool = Field(
         False, description="Win back lapsed customers through private-domain channels."
@@ -247,7 +293,7 @@ class Platform(Strict):
     )
     winback_every: int = Field(14, ge=1, description="Days between win-back waves.")
     winback_lift: float = Field(
-        0.6, ge=0, description="Utility lift of a win-back message, lasting 7 days."
+        0.2, ge=0, description="Utility lift of a win-back message, lasting 7 days."
     )
 
 
@@ -284,8 +330,16 @@ class GroupBuying(Window):
     invite_to_unlock: bool = Field(
         True, description="Initiators invite neighbours to complete the group."
     )
+    join_strangers: bool = Field(
+        True,
+        description="The platform lists open groups: a consumer with no friend's or "
+        "neighbourhood group to join may join a stranger's (Pinduoduo's open groups).",
+    )
     invite_join_prob: Prob = Field(
-        0.25, description="Chance an invited neighbour joins an open group."
+        0.085,
+        description="Chance an invited friend reads the invitation (and hears of the "
+        "platform); they join if they have a need within the window and prefer the group "
+        "deal to their outside option (calibrated to Pinduoduo's adoption).",
     )
     budget: NonNeg | None = Field(
         None, description="Total subsidy budget in yuan (None: unlimited)."
@@ -298,11 +352,18 @@ class Leaders(Window):
     )
     discount: Prob = Field(0.10, description="Community-order discount off list (brand-funded).")
     outside_wage: NonNeg = Field(
-        8.0,
-        description="Leader's outside income per day, yuan (side income of a shopkeeper; illustrative).",
+        0.08,
+        description="Leader's outside income per day per household of the community, yuan "
+        "(8 yuan a day for 100 households: a shopkeeper's side income; illustrative).",
     )
     quit_patience: int = Field(
         45, ge=1, description="Days of income below half the wage before a leader quits."
+    )
+    recruit_at: Prob = Field(
+        0.2,
+        description="Share of a community's households using the platform at which its leader "
+        "is recruited (0: every leader works from day 0). Community group-buying platforms "
+        "open a pick-up point where neighbours already order (illustrative).",
     )
     operator_mode: bool = Field(
         False, description="Symbiotic: leaders run their community as operators."
@@ -312,7 +373,8 @@ class Leaders(Window):
         description="Operator mode: share of the community's platform GMV the platform pays its leader.",
     )
     broadcast_reach: Prob = Field(
-        0.02, description="Daily awareness hazard a working leader adds in its community."
+        0.002,
+        description="Daily awareness hazard a working leader adds in its community (illustrative).",
     )
 
 
@@ -321,7 +383,39 @@ class Partner(Window):
         0.05, description="Share of referred consumers' payments paid to their referrer."
     )
     referral_rate: Prob = Field(
-        0.02, description="Daily chance a partner refers one non-customer neighbour."
+        0.02,
+        description="Largest daily chance an active partner refers a non-customer friend; "
+        "effort rises with the reward per referral R: rate x R / (R + effort_half_reward).",
+    )
+    effort_half_reward: NonNeg = Field(
+        10.0,
+        description="Reward per successful referral (yuan: bonus + share of a year of the "
+        "friend's spending) at which partners refer at half the largest rate (illustrative).",
+    )
+    content_half_reward: NonNeg = Field(
+        2.0,
+        description="Content reward (yuan) at which partners post 1.5x as often as without one "
+        "(illustrative).",
+    )
+    earnings_half: NonNeg = Field(
+        100.0,
+        description="Expected yearly earnings (yuan) at which half of those offered (x their "
+        "propensity) join (illustrative).",
+    )
+    renewal_activity_days: int = Field(
+        180,
+        ge=1,
+        description="A partner renews at an anniversary only after a purchase within this many "
+        "days.",
+    )
+    lapse_base: Prob = Field(
+        0.15,
+        description="Chance an active partner who earned nothing that year lapses (illustrative).",
+    )
+    renewal_half: NonNeg = Field(
+        20.0,
+        description="Yearly earnings (yuan) that halve an active partner's chance of lapsing "
+        "(illustrative).",
     )
     referral_bonus: NonNeg = Field(
         5.0, description="Yuan paid when a referred consumer first buys."
@@ -339,7 +433,9 @@ class Partner(Window):
 
 class CoCreation(Window):
     rate: NonNeg = Field(
-        0.00005, description="Brand quality gain per day per 1% of buyers leaving feedback."
+        0.01,
+        description="Brand quality gained at equilibrium per 1% of its buyers leaving feedback "
+        "(illustrative).",
     )
 
 
@@ -347,8 +443,10 @@ class Ledger(Strict):
     transparent: bool = Field(
         False, description="Publish the contribution ledger (raises trust in payouts)."
     )
-    trust_boost: NonNeg = Field(
-        0.002, description="Daily trust gain of reward earners when the ledger is public."
+    trust_boost: Prob = Field(
+        0.02,
+        description="Share of the gap to full trust a reward earner closes on a payout day when "
+        "the ledger is public (illustrative).",
     )
 
 
@@ -393,26 +491,62 @@ class Behaviour(Strict):
     )
     satisfaction_weight: float = Field(1.5, description="Utility per unit satisfaction.")
     embedding_weight: float = Field(
-        0.6, description="Utility bonus while one's referrer is still active."
+        0.3, description="Utility bonus while one's referrer is still active."
+    )
+    network_weight: float = Field(
+        1.0,
+        description="Utility per unit share of one's neighbours who use the platform (social "
+        "proof, friends' groups to join: the platform's network effect; set with the "
+        "calibration).",
     )
     group_hassle: float = Field(0.3, description="Disutility of waiting for a group to form.")
+    invite_weight: float = Field(
+        1.0,
+        description="Utility of being asked by a friend to join their group, x social "
+        "susceptibility (illustrative).",
+    )
     leader_convenience: float = Field(0.3, description="Utility of a neighbourhood pick-up order.")
     satisfaction_rate: Prob = Field(
         0.3, description="Weight of the latest experience in satisfaction."
     )
     trust_rate: Prob = Field(0.05, description="Weight of the latest experience in trust.")
-    group_fail_penalty: NonNeg = Field(0.15, description="Satisfaction lost when a group fails.")
+    group_fail_experience: float = Field(
+        -0.5,
+        ge=-1,
+        le=0,
+        description="Experience of a group that fails to fill (-1 worst; feeds satisfaction and "
+        "trust like a purchase's).",
+    )
     referral_match_bonus: NonNeg = Field(
         0.08,
         description="Quality-match gain of referred consumers (Schmitt et al. 2011: referrers know needs).",
     )
     attachment_gain_relational: NonNeg = Field(0.10, description="Attachment per relational act.")
-    attachment_gain_reward: NonNeg = Field(0.05, description="Attachment per reward received.")
+    attachment_gain_reward: NonNeg = Field(
+        0.05, description="Largest attachment a day's rewards can add (concave in their value)."
+    )
+    attachment_reward_scale: NonNeg = Field(
+        5.0,
+        description="Yuan of a day's rewards that add 63% of the largest gain (1 - 1/e; "
+        "illustrative).",
+    )
     attachment_decay: Prob = Field(
         0.005, description="Daily attachment decay without relational acts."
     )
     reference_rate: Prob = Field(
         0.2, description="Weight of the latest price paid in a consumer's reference price."
+    )
+    reference_anchor: float = Field(
+        0.95,
+        gt=0,
+        le=2,
+        description="The market's going price as a share of list (between list and other "
+        "shops' deals): reference prices drift toward it without purchases (illustrative).",
+    )
+    reference_drift: Prob = Field(
+        0.01,
+        description="Daily drift of a reference price toward the market's going price "
+        "(half-life about 70 days; illustrative).",
     )
     loss_aversion: NonNeg = Field(
         1.0,
@@ -421,8 +555,8 @@ class Behaviour(Strict):
             "Tversky & Kahneman 1991 λ≈2 → 1 extra; Kalyanaram & Winer 1995 reference prices)."
         ),
     )
-    negative_content_trust: NonNeg = Field(
-        0.03, description="Trust lost by a neighbour per negative post seen."
+    negative_content_trust: Prob = Field(
+        0.03, description="Share of trust a neighbour loses per negative post seen."
     )
 
 
@@ -454,6 +588,72 @@ class Shock(Strict):
 
     def active(self, day: int) -> bool:
         return day >= self.day and (self.duration is None or day < self.day + self.duration)
+
+
+# --------------------------------------------------------------------------- customer base
+class Market(Strict):
+    """An open market: households move in and out over the run (mechanism ``market``)."""
+
+    enabled: bool = Field(True, description="Households enter and leave over the run.")
+    growth: float = Field(
+        0.065,
+        ge=-0.5,
+        le=1.0,
+        description="Net yearly growth of the households in the market (China's internet "
+        "users: 688M in Dec 2015 to 1,032M in Dec 2021, CNNIC: 6.6% a year).",
+    )
+    exit_rate: Prob = Field(
+        0.02,
+        description="Yearly share of households that move away (illustrative: residential "
+        "mobility of a few % a year).",
+    )
+
+
+class Dropout(Strict):
+    """Buy-till-you-die: after each purchase a consumer may stop considering the platform for
+    good (mechanism ``dropout``); experience, attachment and an active referrer lower it."""
+
+    enabled: bool = Field(True, description="Consumers drop out after purchases.")
+    experience_weight: NonNeg = Field(
+        1.5,
+        description="Dropout chance x exp(-w x experience): a good purchase keeps customers "
+        "(illustrative).",
+    )
+    attachment_weight: NonNeg = Field(
+        1.0, description="Dropout chance x exp(-w x attachment) (illustrative)."
+    )
+    embedding_weight: NonNeg = Field(
+        0.2,
+        description="Dropout chance x exp(-w) while one's referrer is still active (social "
+        "embedding: Van den Bulte et al. 2018; size illustrative).",
+    )
+    network_weight: NonNeg = Field(
+        6.9,
+        description="Dropout chance x exp(-w x the platform's reach, the share of households "
+        "using it): a platform everyone uses is harder to leave (illustrative).",
+    )
+    social_revival: NonNeg = Field(
+        1.34,
+        description="Daily hazard that active friends draw a dropped-out customer back when all "
+        "their neighbours are active customers, x social susceptibility (illustrative).",
+    )
+    revival_delay: int = Field(
+        365,
+        ge=0,
+        description="Days after dropping out before friends can draw a customer back "
+        "(illustrative).",
+    )
+    revival_exponent: float = Field(
+        2.0,
+        ge=1,
+        le=10,
+        description="Power of the share of active neighbours in that hazard (2: coming back takes "
+        "several friends, complex contagion as in Centola & Macy 2007; illustrative).",
+    )
+    winback_revival: Prob = Field(
+        0.005,
+        description="Chance a win-back message brings a dropped-out customer back (illustrative).",
+    )
 
 
 # --------------------------------------------------------------------------- observation
@@ -500,7 +700,13 @@ class Observation(Strict):
 class Scenario(Strict):
     name: str = "unnamed"
     description: str = ""
-    days: int = Field(730, ge=1, le=20_000, description="Days to simulate.")
+    days: int = Field(
+        2400,
+        ge=1,
+        le=20_000,
+        description="Days to simulate (6.6 years: from a platform's launch to maturity; "
+        "Pinduoduo's first 2017-2021 figures fall on days 852-2313).",
+    )
     population: Population = Field(default_factory=Population)
     network: Network = Field(default_factory=Network)
     brands: Brands = Field(default_factory=Brands)
@@ -508,6 +714,8 @@ class Scenario(Strict):
     policy: Policy = Field(default_factory=Policy)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     shocks: list[Shock] = Field(default_factory=list)
+    market: Market = Field(default_factory=Market)
+    dropout: Dropout = Field(default_factory=Dropout)
     observation: Observation = Field(default_factory=Observation)
 
     @model_validator(mode="after")
@@ -566,7 +774,8 @@ def _format_error(err: ValidationError, prefix: str = "") -> str:
     return "; ".join(lines)
 
 
-_PLAIN_KEY = re.compile(r"[\w.\-]{1,100}")
+# A plain name, or a dotted path of plain names (a sweep parameter); "." or "a..b" are quoted.
+_PLAIN_KEY = re.compile(r"(?=.{1,100}$)[A-Za-z_][\w\-]*(\.[A-Za-z_][\w\-]*)*|\d{1,9}")
 
 
 def field_label(part: Any) -> str:

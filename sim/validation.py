@@ -23,12 +23,13 @@ Analytic limits (derivations in docs/odd.md §7.1 and §7.2):
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.parallel import parallel_map
 from sim.scenario import Scenario, load_scenario
 
 # --------------------------------------------------------------------------- analytic limits
@@ -113,8 +114,10 @@ def diffusion_scenario(
     One segment with need rate 1 and no price or quality sensitivity, an outside option that
     is never chosen (utility -50) and a churn window longer than the run: an aware consumer
     buys the same day and stays an active customer, so adopters = customers. Content,
-    leaders, groups, win-back and (unless ``referral_rate`` > 0) partners are off; p and q
-    are per Bass period and one day is ``dt`` periods. One brand keeps the run cheap (brands
+    leaders, groups, win-back and (unless ``referral_rate`` > 0) partners are off, and so are
+    the customer-base mechanisms the Bass model does not have: the open market (everyone is
+    there from day 0), dropout, and the network effect on utility; p and q are per Bass
+    period and one day is ``dt`` periods. One brand keeps the run cheap (brands
     do not affect adoption here). With referrals on, every buyer is offered the program and
     accepts with probability partner_propensity (1) x trust (fixed at 0.5).
     """
@@ -156,7 +159,9 @@ def diffusion_scenario(
             "partner": {"enabled": False},
             "cocreation": {"enabled": False},
         },
-        "behaviour": {"trust_rate": 0.0},
+        "behaviour": {"trust_rate": 0.0, "network_weight": 0.0},
+        "market": {"enabled": False},
+        "dropout": {"enabled": False},
     }
     if referral_rate > 0:
         sc["policy"]["partner"] = {
@@ -181,16 +186,6 @@ def _adoption_one(args: tuple[dict[str, Any], int]) -> np.ndarray:
         m.step()
         out[d] = m.today["customers"] / m.n
     return out
-
-
-def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], jobs: int = 1) -> list[Any]:
-    """``map`` over processes when ``jobs`` > 1 (each run is independent and seeded)."""
-    if jobs <= 1 or len(items) <= 1:
-        return [fn(x) for x in items]
-    from sim.calibration import process_pool
-
-    with process_pool(min(jobs, len(items))) as ex:
-        return list(ex.map(fn, items))
 
 
 def adoption_curves(scenario: dict[str, Any], seeds: Sequence[int], jobs: int = 1) -> np.ndarray:

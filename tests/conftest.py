@@ -84,5 +84,12 @@ def star4() -> SocialGraph:
 
 
 #: small, fast runs: 600 consumers for 120 days; the stated cohort is the first 30 days’
-#: customers, so D30 and D90 are observable (day 29 + 90 <= 119)
-SMALL = {"population.consumers": 600, "days": 120, "observation.cohort_end": 30}
+#: customers, so D30 and D90 are observable (day 29 + 90 <= 119). One household in twenty
+#: has heard of the platform on day 0 (the shipped default is a platform at launch, whose
+#: first 120 days would leave too few customers to test anything with 600 households).
+SMALL = {
+    "population.consumers": 600,
+    "days": 120,
+    "observation.cohort_end": 30,
+    "population.initial_aware": 0.05,
+}

@@ -73,7 +73,11 @@ def test_leader_income_matches_commissions_and_fees(result):
 def test_state_counts_add_up(result):
     d = result.daily
     n = result.scenario.population.consumers
-    assert ((d["unaware"] + d["aware_not_customer"] + d["active"] + d["lapsed"]) == n).all()
+    assert (d["households"] <= n).all()
+    # everyone present is unaware, aware but not yet a customer, or a customer; customers
+    # (ever) are active or lapsed, and some of them have moved away
+    present = d["unaware"] + d["aware_not_customer"] + d["active"] + d["lapsed"]
+    assert (present == d["households"] + d["moved_away_customers"]).all()
     assert (d["customers"] == d["active"] + d["lapsed"]).all()
     assert (d["customers"].diff().fillna(d["customers"].iloc[0]) == d["new_customers"]).all()
     # each consumer is acquired once: the cohort sizes add up to the customers
@@ -116,9 +120,9 @@ def test_subsidy_budget_is_never_exceeded():
     r = sim.run(
         "subsidy_group_buying",
         seed=4,
-        overrides={**SMALL, "policy.group_buying.budget": 5000.0},
+        overrides={**SMALL, "policy.group_buying.budget": 1500.0},
     )
-    assert r.kpis["subsidy_spend"] == pytest.approx(5000.0, abs=1e-6)
+    assert r.kpis["subsidy_spend"] == pytest.approx(1500.0, abs=1e-6)
     assert r.model.subsidy_exhausted_day is not None
 
 
@@ -133,7 +137,8 @@ def test_mechanism_window_switches_off_groups():
 
 
 def test_shocks_act():
-    base = {**SMALL, "shocks": []}
+    # half the town aware from day 0, so the six leaders have a living to lose
+    base = {**SMALL, "shocks": [], "population.initial_aware": 0.5}
     calm = sim.run("symbiotic_partner", seed=5, overrides=base)
     exodus = sim.run(
         "symbiotic_partner",
@@ -143,17 +148,17 @@ def test_shocks_act():
     assert exodus.daily.loc[51, "active_leaders"] == 0
     assert exodus.daily.loc[60:, "leader_orders"].sum() == 0
     assert calm.daily.loc[60:, "leader_orders"].sum() > 0
-    scandal = sim.run(
-        "baseline",
-        seed=5,
-        overrides={
-            **base,
-            "shocks": [{"kind": "quality_scandal", "day": 40, "magnitude": 0.4, "brand": 0}],
-        },
-    )
-    q = scandal.model.brands.quality[0]
-    calm_q = sim.run("baseline", seed=5, overrides=base).model.brands.quality[0]
-    assert q < calm_q - 0.3
+    # a scandal drops the brand's quality at once; the brand then closes the gap to its
+    # equilibrium quality day by day (it fixes the fault), so the drop fades
+    scandal = [{"kind": "quality_scandal", "day": 40, "magnitude": 0.4, "brand": 0}]
+    hit = SocialCommerceModel(sim.resolve("baseline", overrides={**base, "shocks": scandal}), 5)
+    calm = SocialCommerceModel(sim.resolve("baseline", overrides=base), 5)
+    gaps = []
+    for days in (41, 79):
+        hit.run(days)
+        calm.run(days)
+        gaps.append(calm.brands.quality[0] - hit.brands.quality[0])
+    assert gaps[0] > 0.3 and 0 < gaps[1] < gaps[0]
 
 
 def test_incremental_indices_match_a_full_recount():
@@ -232,7 +237,8 @@ SHOCK_CASES = [
 
 
 def _run_with(shocks: list[dict]) -> pd.DataFrame:
-    over = {**SMALL, "days": 70, "shocks": shocks}
+    # a third of the town aware on day 0: leaders are recruited before the shocks strike
+    over = {**SMALL, "days": 70, "population.initial_aware": 0.3, "shocks": shocks}
     return sim.run("subsidy_group_buying", seed=6, overrides=over).daily
 
 
@@ -326,3 +332,18 @@ def test_counterfactual_resilience_measures_the_shock_not_the_market():
     assert r.resilience.loc[0, "counterfactual"] == c[100]
     skipped = sim.run("subsidy_group_buying", seed=5, overrides=over, counterfactual=False)
     assert "resilience_subsidy_end_0" not in skipped.kpis
+
+
+def test_a_finished_run_keeps_no_model_alive():
+    """Mesa 3 keys its agent-id counters by model in a class-level dict; ours hold the model
+    weakly, so a sweep worker does not keep every run's arrays (it grew by GBs)."""
+    import gc
+    import weakref
+
+    refs = []
+    for seed in range(3):
+        r = sim.run("symbiotic_partner", seed=seed, overrides=SMALL)
+        refs.append(weakref.ref(r.model))
+        del r
+    gc.collect()
+    assert all(ref() is None for ref in refs)

@@ -2,8 +2,11 @@
 
 Each case is a fixed (scenario, seed, size) run. Its fingerprint (the full KPI dict, two
 checksums of every daily column, checksums of the final consumer state, brand and leader
-state, and the contribution ledger's head hash) was recorded from the code *before* the
-performance work (commit dfd40ad) and is stored in ``tests/data/pinned_kpis.json``.
+state, and the contribution ledger's head hash) is stored in ``tests/data/pinned_kpis.json``.
+It was first recorded before the performance work (commit dfd40ad) and re-recorded when the
+customer-realism work (issue 11) changed what the model computes: dropout, the open market,
+decisions with intensity. Each case runs in a town where one household in twenty knows the
+platform on day 0, so every mechanism acts within its short horizon.
 
 The optimisations keep the order of every random draw and every arithmetic operation that
 feeds a decision, so results are bit-identical; the tolerance below (relative 1e-9) only
@@ -41,7 +44,7 @@ CASES: dict[str, tuple[str, int, dict[str, Any]]] = {
     "symbiotic_sbm": (
         "symbiotic_partner",
         7,
-        {"population.consumers": 2000, "days": 200},
+        {"population.consumers": 2000, "days": 200, "population.initial_aware": 0.05},
     ),
     "subsidy_budget_shocks": (
         "subsidy_group_buying",
@@ -49,7 +52,8 @@ CASES: dict[str, tuple[str, int, dict[str, Any]]] = {
         {
             "population.consumers": 2000,
             "days": 200,
-            "policy.group_buying.budget": 20000.0,
+            "population.initial_aware": 0.05,
+            "policy.group_buying.budget": 5000.0,
             "shocks": [
                 {"kind": "subsidy_end", "day": 150},
                 {"kind": "quality_scandal", "day": 60, "magnitude": 0.3, "brand": 1},
@@ -63,6 +67,10 @@ CASES: dict[str, tuple[str, int, dict[str, Any]]] = {
         {
             "population.consumers": 2000,
             "days": 200,
+            "population.initial_aware": 0.05,
+            "policy.partner.start_day": 90,  # the switch on the day the subsidy ends
+            "policy.cocreation.start_day": 90,
+            "policy.leaders.recruit_at": 0.0,  # leaders from day 0: their pay and the exodus
             "network.kind": "small_world",
             "shocks": [
                 {"kind": "subsidy_end", "day": 90},
@@ -74,7 +82,12 @@ CASES: dict[str, tuple[str, int, dict[str, Any]]] = {
     "symbiotic_complete_mean_field": (
         "symbiotic_partner",
         2,
-        {"population.consumers": 6000, "days": 80, "network.kind": "complete"},
+        {
+            "population.consumers": 6000,
+            "days": 80,
+            "population.initial_aware": 0.05,
+            "network.kind": "complete",
+        },
     ),
 }
 
@@ -88,6 +101,7 @@ POP_FLOAT = (
     "spend",
     "contribution",
     "acquisition_cost",
+    "dropout",
 )
 POP_INT = (
     "aware",
@@ -105,6 +119,9 @@ POP_INT = (
     "referrals",
     "posts",
     "winback_until",
+    "alive",
+    "present",
+    "dropout_day",
 )
 
 
@@ -198,8 +215,9 @@ def test_pinned_cases_are_not_trivial(pinned: dict[str, Any]) -> None:
     assert sym["kpis"]["rewards_paid"] > 0 and sym["ledger_entries"] > 0
     assert sym["daily"]["winback_contacts"][0] > 0 and sym["daily"]["group_orders"][0] > 0
     sub = pinned["subsidy_budget_shocks"]
-    assert sub["kpis"]["subsidy_spend"] == pytest.approx(20000.0)
-    assert pinned["hybrid_small_world_shocks"]["leaders"]["active"] > 0
+    assert sub["kpis"]["subsidy_spend"] == pytest.approx(5000.0)  # the budget ran out
+    assert pinned["hybrid_small_world_shocks"]["leaders"]["income_total"] > 0
+    assert sym["daily"]["dropouts"][0] > 0  # buy-till-you-die dropout acts within the pin
 
 
 def record() -> None:

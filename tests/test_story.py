@@ -1,5 +1,7 @@
 """The flagship comparison's findings under the shipped defaults (5 seeds), as the README
-states them: each point is checked so a change that breaks one says so."""
+states them: each point is checked so a change that breaks one says so. They come out of
+the mechanisms; none is a target the defaults were set to reach (docs/validation.md §0
+lists what was fitted)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,13 @@ from sim.compare import compare
 
 pytestmark = pytest.mark.slow
 
+SUBSIDY, SYMBIOTIC = "subsidy_group_buying", "symbiotic_partner"
+CUT = 1095  # the shipped subsidy_end shock
+
 
 @pytest.fixture(scope="module")
 def flagship():
-    return compare(["subsidy_group_buying", "symbiotic_partner"], seeds=5)
+    return compare([SUBSIDY, SYMBIOTIC], seeds=5)
 
 
 def mean(comp, scenario, kpi):
@@ -21,40 +26,42 @@ def mean(comp, scenario, kpi):
     return float(np.nanmean(k.loc[k["scenario"] == scenario, kpi]))
 
 
-def test_subsidies_grow_faster_early(flagship):
-    assert mean(flagship, "subsidy_group_buying", "active_day90") > 1.1 * mean(
-        flagship, "symbiotic_partner", "active_day90"
-    )
+def active_on(comp, scenario, day):
+    return float(comp.active[scenario].iloc[day].mean())
 
 
-def test_symbiotic_pays_back_and_subsidies_do_not(flagship):
-    assert mean(flagship, "symbiotic_partner", "ltv_cac") > 1.0
-    assert mean(flagship, "subsidy_group_buying", "ltv_cac") < mean(
-        flagship, "symbiotic_partner", "ltv_cac"
-    )
-    assert mean(flagship, "symbiotic_partner", "platform_profit") > mean(
-        flagship, "subsidy_group_buying", "platform_profit"
-    )
+def test_subsidies_lead_while_they_last(flagship):
+    """Three years of deep discounts: more active customers than the partner program on
+    the eve of the cut."""
+    assert active_on(flagship, SUBSIDY, CUT - 1) > 1.1 * active_on(flagship, SYMBIOTIC, CUT - 1)
 
 
-def test_the_subsidy_cut_costs_the_subsidy_model_far_more(flagship):
-    """Against the same run without the cut (counterfactual), the subsidy model loses a large
-    share of its active customers; the symbiotic model, whose launch coupons were small,
-    barely notices."""
-    key = "resilience_subsidy_end_0"
-    assert mean(flagship, "subsidy_group_buying", key) < 0.8
-    assert mean(flagship, "symbiotic_partner", key) > 0.9
+def test_the_cut_costs_the_subsidy_model_a_third_of_its_actives(flagship):
+    """Against the same run without the cut (counterfactual), the subsidy model has lost a
+    large share of its active customers 60 days later; the symbiotic model's own cut (its
+    small launch coupons, day 90) costs it almost nothing."""
+    assert mean(flagship, SUBSIDY, "resilience_subsidy_end_0") < 0.8
     gap = "resilience_gap_subsidy_end_0"
-    assert mean(flagship, "subsidy_group_buying", gap) > 10 * mean(
-        flagship, "symbiotic_partner", gap
-    )
+    assert mean(flagship, SUBSIDY, gap) > 10 * mean(flagship, SYMBIOTIC, gap)
+
+
+def test_the_partner_program_ends_with_more_customers(flagship):
+    assert mean(flagship, SYMBIOTIC, "final_active") > 1.1 * mean(flagship, SUBSIDY, "final_active")
+
+
+def test_the_platform_pays_for_it_and_leaders_gain(flagship):
+    """The partner program's rewards cost the platform more than three years of subsidies
+    did, so over the run the platform itself earns less; its leaders earn several times
+    more (operator mode)."""
+    assert mean(flagship, SYMBIOTIC, "rewards_paid") > 2 * mean(flagship, SUBSIDY, "subsidy_spend")
+    assert mean(flagship, SYMBIOTIC, "platform_profit") < mean(flagship, SUBSIDY, "platform_profit")
+    assert mean(flagship, SYMBIOTIC, "leader_income") > 2 * mean(flagship, SUBSIDY, "leader_income")
 
 
 def test_early_survival_favours_subsidised_frequent_buyers(flagship):
-    """Survival-based D90 (no 30-day gap in the first 90 days) is higher under subsidies:
-    subsidised, invited customers buy more often while the subsidy runs. By D180 both
-    cohorts have almost all had a gap (README: what changed with the new definitions)."""
-    assert mean(flagship, "subsidy_group_buying", "d90_retention") > mean(
-        flagship, "symbiotic_partner", "d90_retention"
-    )
-    assert mean(flagship, "subsidy_group_buying", "d180_retention") < 0.1
+    """Of the launch-year cohort, more subsidised customers make it through their first 30
+    days without a 30-day gap; by D180 almost every customer in both models has had one
+    (real customers buy every few weeks, and half buy once)."""
+    assert mean(flagship, SUBSIDY, "d30_retention") > mean(flagship, SYMBIOTIC, "d30_retention")
+    assert mean(flagship, SUBSIDY, "d180_retention") < 0.05
+    assert mean(flagship, SYMBIOTIC, "d180_retention") < 0.05

@@ -35,7 +35,7 @@ def test_shipped_sweeps_are_valid():
     assert {"policy.group_buying.discount", "policy.partner.share", "shocks.0.day"} <= names
     b = build_plan(load_spec(ROOT / "sweeps" / "sensitivity.yaml"))
     assert b.spec.design.kind == "sobol"
-    assert b.total == 64 * (len(b.spec.names) + 2)
+    assert b.total == 64 * (len(b.spec.names) + 2) * b.spec.replications
 
 
 @pytest.mark.parametrize(

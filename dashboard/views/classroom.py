@@ -206,7 +206,10 @@ for i, (title, text) in enumerate(MECHANISMS):
 st.caption(
     "Click a household to see its state and history. Every number in the stories is read "
     "from the running model. Each action takes effect on the day shown: the run is the same "
-    "until that day (each shock and program draws its own random numbers)."
+    "until that day (each shock and program draws its own random numbers). The lesson runs "
+    f"in {core.TOWN_TEXT}, and its clock is compressed: "
+    "what the shipped scenarios do after three years (subsidies end) and in year four "
+    "(shocks) happens here on day 90 and day 200."
 )
 
 ui.remember_widgets(PAGE, widget_keys)

@@ -310,7 +310,11 @@ def _recency(x: PatternInputs) -> Measured:
 
 
 def _decline(x: PatternInputs) -> Measured:
+    start, end = x.cohort
     r = activity_by_age(x.transactions, x.observation_end, cohort=x.cohort, window=x.window)
+    while r["customers"] < MIN_ACTIVITY_COHORT and end - start < 3 * 365:
+        end += 365
+        r = activity_by_age(x.transactions, x.observation_end, cohort=(start, end), window=x.window)
     chain = " > ".join(f"{_pct(v)} (age {a})" for a, v in r["activity"].items())
     note = f"; {r['note']}" if r["note"] else ""
     return Measured(float(r["falls"]), f"{chain}; {r['customers']:,} customers{note}")
@@ -326,9 +330,27 @@ def _cut(x: PatternInputs) -> Measured:
     )
 
 
+#: the referral premium is measured over every customer observable at age 180 (the more
+#: referred customers, the tighter the comparison) and with a 90-day window: retention as
+#: staying a customer (Schmitt, Skiera & Van den Bulte measure churn as leaving), not as
+#: never pausing for a month
+REFERRAL_COHORT = (0, 1_000_000)
+REFERRAL_WINDOW = 90
+#: cohort activity is read on the first year's customers, or on the first two or three years'
+#: when fewer than this many were acquired in the first (a young platform without viral
+#: channels acquires few; four shares of a few hundred customers tie or cross on noise)
+MIN_ACTIVITY_COHORT = 500
+
+
 def _referral(x: PatternInputs) -> Measured:
+    # compare like with like: customers acquired since the first referred customer (a
+    # program that starts late would otherwise set its referred customers against another
+    # era's, e.g. a subsidy's one-time buyers)
+    tx = x.transactions
+    referred_days = tx.loc[tx["referrer"].to_numpy() >= 0, "day"]
+    start = max(REFERRAL_COHORT[0], int(referred_days.min()) if len(referred_days) else 0)
     r = referral_survival_premium(
-        x.transactions, x.observation_end, cohort=x.cohort, window=x.window
+        tx, x.observation_end, cohort=(start, REFERRAL_COHORT[1]), window=REFERRAL_WINDOW
     )
     ref, non = r["referred"], r["not_referred"]
     return Measured(
@@ -425,7 +447,8 @@ PATTERNS: tuple[Pattern, ...] = (
         1.0,
         "Cohort activity curves of customer bases decay with age",
         "Share of the first-year cohort active (a purchase in the last 30 days) at ages 30, "
-        "90, 180 and 365; 1 if strictly decreasing, else 0.",
+        "90, 180 and 365 (the first two or three years' customers if the first year has fewer "
+        "than 500); 1 if strictly decreasing, else 0.",
         _decline,
         target_text="strictly falling",
     ),
@@ -446,8 +469,9 @@ PATTERNS: tuple[Pattern, ...] = (
         0.35,
         "Schmitt, Skiera & Van den Bulte (2011): about 18% higher retention of referred "
         "customers; Van den Bulte et al. (2018): it lasts while the referrer stays",
-        "Customers acquired in the first year and observable at age 180: survival of those "
-        "with a referrer / survival of the others - 1 (also split by the referrer's activity).",
+        "Customers acquired from the first referred customer's first purchase on and observable "
+        "at age 180: survival (no 90-day gap) of those with a referrer / survival of the "
+        "others - 1 (also split by the referrer's activity).",
         _referral,
     ),
     Pattern(

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import typer
 
-from sim.cli import analyze, calibrate, compare, dashboard, params, run, scenarios, sweep, validate
+from sim.cli import (
+    analyze,
+    calibrate,
+    compare,
+    dashboard,
+    params,
+    patterns,
+    run,
+    scenarios,
+    sweep,
+    validate,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -29,6 +40,7 @@ app.command("dashboard")(dashboard.dashboard_cmd)
 app.command("sweep")(sweep.sweep_cmd)
 app.command("analyze")(analyze.analyze_cmd)
 app.command("calibrate")(calibrate.calibrate_cmd)
+app.command("patterns")(patterns.patterns_cmd)
 
 
 def main() -> None:

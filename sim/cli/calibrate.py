@@ -33,8 +33,8 @@ FixedSets = Annotated[
 
 TARGET_HELP = (
     "What the data measure: customers_share (ever bought by day x), active_share (active on "
-    "day x), buyers_share (bought within --window days ending on day x), retention (share of "
-    "customers active at age x through a repeat purchase)."
+    "day x), buyers_share (bought within --window days ending on day x), retention (survival "
+    "at age x: no 30-day gap without a purchase since the first)."
 )
 
 

@@ -17,11 +17,13 @@ stage hook                 what a mechanism may do there
 6     ``fill``             turn choices of its option into orders (group formation)
 7     ``finance``          cap or re-fund today's prices (a subsidy budget)
 7     ``split``            take a share of a purchase out of the brand's receipt
+7     ``content_effort``   scale buyers' chances of posting (paid content)
 8     ``book``             pay and record money (payouts, fees, ledger entries)
 9     ``acts``             add relational acts (participation that builds attachment)
 10    ``quality_gain``     raise brands' quality from consumers' feedback
 11    ``end_day``          lifecycle (enrolment, effort, quitting) and daily columns
 run   ``kpis``             its KPIs, from the finished model and daily series
+run   ``tables``           tables it adds to the outputs (e.g. partner renewals)
 ====  ===================  =========================================================
 
 Hooks receive the day's typed stage results (:mod:`sim.day`) and may keep their own state
@@ -99,6 +101,9 @@ class Mechanism:
     def fill(self, today: Today, choices: Choices, orders: list[Orders]) -> None:
         """Stage 6: turn the choices of its option into orders (append to ``orders``)."""
 
+    def content_effort(self, today: Today, sale: Sale, propensity: np.ndarray) -> None:
+        """Stage 7: scale today's buyers' chances of posting (in place), e.g. paid content."""
+
     def finance(self, today: Today, sale: Sale) -> None:
         """Stage 7: adjust who funds today's prices (e.g. a budget that runs out)."""
 
@@ -121,6 +126,10 @@ class Mechanism:
     # ---------------------------------------------------------------- the run
     def kpis(self, daily: Any) -> dict[str, float]:
         """KPIs of the finished run (``daily``: the daily series as a DataFrame)."""
+        return {}
+
+    def tables(self) -> dict[str, Any]:
+        """Tables of the finished run it adds to the outputs (name -> DataFrame)."""
         return {}
 
 

@@ -5,10 +5,17 @@ platform funds nothing). What it does in the day:
 
 * offers the *group* option: price list x (1 - discount), of which ``subsidy_share`` is
   paid by the platform while subsidies run and the rest by the brand, less a hassle
-  utility (waiting for the group);
+  utility (waiting for the group) plus ln(P̂), P̂ the chance a group fills in the consumer's
+  community as they have seen it lately (an option available with probability P̂:
+  implicit availability, Cascetta & Papola 2001), so nobody keeps choosing groups that fail;
 * while subsidies run, a new-user coupon (platform-funded) on every first purchase;
-* forms groups among neighbours, with invite-to-unlock (:mod:`sim.submodels.groups`);
-  a group that fails disappoints its members (satisfaction and trust fall);
+* forms groups among neighbours, with invite-to-unlock (:mod:`sim.submodels.groups`): an
+  invited friend reads it with probability ``invite_join_prob`` (and so hears of the
+  platform), and joins only if they decide to: they need to have a need
+  within the group's window and prefer the friend's group deal to their outside option
+  (binary logit on the same utilities as the choice, plus ``behaviour.invite_weight`` x
+  their social susceptibility for the friend who asked); an invitation a dropped-out
+  customer accepts brings them back; a group that fails is a bad experience;
 * keeps the subsidy budget: when it runs out mid-day, later buyers pay the unsubsidised
   price (subsidies stop for good; ``subsidy_exhausted_day`` records when).
 
@@ -19,15 +26,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim._fast import clip
 from sim.columns import column
-from sim.day import GROUP, NO_TERMS, Choices, Menu, Orders, Sale, Terms, Today
+from sim.day import GROUP, NO_TERMS, OUTSIDE, Choices, Menu, Orders, Sale, Terms, Today
 from sim.levers import GROUP_BUYING, Lever
 from sim.mechanisms.base import Mechanism, register
 from sim.population import Channel
+from sim.submodels.fulfilment import update_satisfaction_trust
 from sim.submodels.groups import GroupBook
 
 _INVITE = int(Channel.INVITE)
+FILL_PRIOR = 0.5  # the fill chance consumers assume before they have seen any group
+FILL_MEMORY = 0.1  # weight of a day's outcomes in a community's perceived fill chance
+MIN_FILL = 0.01
 
 for _c in (
     ("group_orders", "count", "Purchases at the group price (groups that filled today)."),
@@ -59,6 +69,8 @@ class GroupBuying(Mechanism):
             GROUP_BUYING,
             "bool",
             moves="group orders",
+            responds=(("group_orders", 1),),
+            home="subsidy_group_buying",
         ),
         Lever(
             "policy.group_buying.discount",
@@ -70,6 +82,8 @@ class GroupBuying(Mechanism):
             0.01,
             unit="%",
             moves="group orders, acquisitions (price hunters)",
+            responds=(("group_orders", 1), ("new_customers", 1)),
+            home="subsidy_group_buying",
         ),
         Lever(
             "policy.group_buying.subsidy_share",
@@ -80,7 +94,9 @@ class GroupBuying(Mechanism):
             1.0,
             0.05,
             unit="%",
-            moves="brand quality (brands fund the rest), platform cost",
+            moves="brand quality (brands fund less of the discount); consumers pay the same, so demand does not move until subsidies stop",
+            responds=(("mean_brand_quality", 1),),
+            home="subsidy_group_buying",
         ),
         Lever(
             "policy.group_buying.new_user_coupon",
@@ -92,6 +108,8 @@ class GroupBuying(Mechanism):
             0.01,
             unit="%",
             moves="first purchases (acquisitions)",
+            responds=(("new_customers", 1),),
+            home="subsidy_group_buying",
         ),
         Lever(
             "policy.group_buying.invite_join_prob",
@@ -102,7 +120,9 @@ class GroupBuying(Mechanism):
             1.0,
             0.01,
             unit="%",
-            moves="invitations accepted, group success",
+            moves="invitations read and accepted, awareness",
+            responds=(("invites_accepted", 1), ("newly_aware", 1)),
+            home="subsidy_group_buying",
         ),
     )
 
@@ -115,8 +135,8 @@ class GroupBuying(Mechanism):
         self.on = False
         self.subsidy_on = False
         self.subsidy_kept = 1.0
-        self._invite_prob: tuple[float, np.ndarray] | None = None
-        self._outcome = None
+        self.fill_chance = np.full(model.graph.n_communities, FILL_PRIOR)  # perceived fill chance
+        self._today: Today | None = None
 
     # ---------------------------------------------------------------- stage 1
     def start_day(self, today: Today) -> None:
@@ -150,38 +170,48 @@ class GroupBuying(Mechanism):
 
     def offer(self, today: Today, menu: Menu) -> None:
         if self.on:
-            menu.offer(GROUP, -self.model.scenario.behaviour.group_hassle)
+            fill = self.fill_chance[self.model.pop.community[menu.need]]
+            hassle = self.model.scenario.behaviour.group_hassle
+            menu.offer(GROUP, np.log(np.maximum(fill, MIN_FILL)) - hassle)
 
     def fill(self, today: Today, choices: Choices, orders: list[Orders]) -> None:
         if not self.on:
             return
         model, cfg, beh, row = self.model, self.cfg, self.model.scenario.behaviour, today.row
         pop, need = model.pop, choices.need
-        busy = model.scratch_mask
-        busy[need] = True  # consumers with a need today are not free to be invited
+        busy = ~pop.present  # households not in the market cannot be invited
+        busy[need] = True  # nor consumers with a need today (they chose already)
+        self._today = today
         out = self.groups.step(
             today.day,
             choices.chose(GROUP),
             model.nb,
             self.rng,
             invite=cfg.invite_to_unlock,
-            invite_prob=self._invite_probability(cfg.invite_join_prob),
+            invite_prob=self._accept,
             busy=busy,
+            consider=cfg.invite_join_prob,
+            community=pop.community,
+            anyone=cfg.join_strangers,
         )
-        busy[need] = False
-        invited = out.invited_joiners
-        if len(invited):
-            newly = invited[~pop.aware[invited]]
+        reached, invited = out.reached, out.invited_joiners
+        if len(reached):  # an invitation is how many first hear of the platform
+            newly = np.unique(reached[~pop.aware[reached]])
             pop.make_aware(newly, today.day, _INVITE)
             row["newly_aware"] += len(newly)
+        if len(invited):
+            back = invited[~pop.alive[invited]]  # dropped out, but accepted a friend's invite
+            pop.revive(back)
+            row["revivals"] += len(back)
         row["invites_accepted"] = len(invited)
         row["groups_opened"] = out.groups_opened
         row["groups_succeeded"] = out.groups_succeeded
         row["groups_failed"] = out.groups_failed
-        if len(out.failed):
-            pop.satisfaction[out.failed] -= beh.group_fail_penalty
-            pop.trust[out.failed] = clip(
-                pop.trust[out.failed] - beh.trust_rate * beh.group_fail_penalty, 0, 1
+        self._learn_fill(out.succeeded, out.failed)
+        if len(out.failed):  # a failed group is a bad experience
+            e = np.full(len(out.failed), beh.group_fail_experience)
+            update_satisfaction_trust(
+                pop.satisfaction, pop.trust, out.failed, e, beh.satisfaction_rate, beh.trust_rate
             )
         buyers = out.succeeded
         via = np.full(len(buyers), -1, np.int8)
@@ -194,11 +224,31 @@ class GroupBuying(Mechanism):
             Orders(buyers, np.full(len(buyers), GROUP, np.int8), via, out.succeeded_group)
         )
 
-    def _invite_probability(self, p: float) -> np.ndarray:
-        if self._invite_prob is None or self._invite_prob[0] != p:
-            prob = clip(p * self.model.pop.social_susceptibility, 0, 1)
-            self._invite_prob = (p, prob)
-        return self._invite_prob[1]
+    def _accept(self, invitees: np.ndarray) -> np.ndarray:
+        """The chance an invited friend who read the invitation joins: they have a need
+        within the group's window and prefer the friend's group deal to going elsewhere."""
+        today, model = self._today, self.model
+        assert today is not None
+        pop, cfg, beh = model.pop, self.cfg, model.scenario.behaviour
+        rate = pop.need_rate[invitees] * today.conditions.need_factor
+        p_need = 1.0 - (1.0 - np.minimum(rate, 1.0)) ** cfg.window_days
+        u = model.utilities(today, invitees)
+        social = beh.invite_weight * pop.social_susceptibility[invitees]
+        with np.errstate(over="ignore", invalid="ignore"):
+            gap = u[:, GROUP] + social - u[:, OUTSIDE]
+            p_deal = np.where(np.isfinite(gap), 1.0 / (1.0 + np.exp(-gap)), 0.0)
+        return p_need * p_deal
+
+    def _learn_fill(self, succeeded: np.ndarray, failed: np.ndarray) -> None:
+        """Each community's perceived fill chance follows the outcomes its members see."""
+        if not (len(succeeded) or len(failed)):
+            return
+        comm = self.model.pop.community
+        n = len(self.fill_chance)
+        ok = np.bincount(comm[succeeded], minlength=n)
+        seen = ok + np.bincount(comm[failed], minlength=n)
+        has = seen > 0
+        self.fill_chance[has] += FILL_MEMORY * (ok[has] / seen[has] - self.fill_chance[has])
 
     # ---------------------------------------------------------------- stage 7
     def finance(self, today: Today, sale: Sale) -> None:

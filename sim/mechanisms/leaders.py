@@ -50,6 +50,8 @@ class Leaders(Mechanism):
             LEADERS,
             "bool",
             moves="leader orders, leader broadcasts",
+            responds=(("leader_orders", 1),),
+            home="symbiotic_partner",
         ),
         Lever(
             "policy.leaders.commission",
@@ -61,13 +63,17 @@ class Leaders(Mechanism):
             0.01,
             unit="%",
             moves="leader income and effort, leaders who stay",
+            responds=(("leader_income", 1), ("active_leaders", 1)),
+            home="subsidy_group_buying",
         ),
         Lever(
             "policy.leaders.operator_mode",
             "Leaders as community operators",
             LEADERS,
             "bool",
-            moves="leader income, attachment through leader orders",
+            moves="leader income, leaders who stay, attachment through leader orders",
+            responds=(("active_leaders", 1), ("leader_orders", 1)),
+            home="symbiotic_partner",
         ),
     )
 
@@ -79,6 +85,18 @@ class Leaders(Mechanism):
 
     def start_day(self, today: Today) -> None:
         self.on = self.cfg.on(today.day)
+        if today.day == 0 and self.cfg.recruit_at > 0:
+            self.leaders.unrecruit()
+        if self.on and self.cfg.recruit_at > 0:
+            waiting = self.leaders.waiting()
+            if waiting.any():
+                self._recruit(today.day, waiting)
+
+    def _recruit(self, day: int, waiting: np.ndarray) -> None:
+        """Sign up the leaders of communities where enough households use the platform."""
+        pop, idx, lb = self.model.pop, self.model.index, self.leaders
+        users = np.bincount(pop.community[idx.user], minlength=lb.n)
+        lb.recruit(day, waiting & (users >= self.cfg.recruit_at * lb.size))
 
     def awareness_terms(self, today: Today, unaware: np.ndarray) -> list[tuple[np.ndarray, int]]:
         if not self.on:
@@ -135,7 +153,7 @@ class Leaders(Mechanism):
 
     def end_day(self, today: Today, sale: Sale) -> None:
         if self.on:
-            self.leaders.end_of_day(today.day, self.cfg.outside_wage, self.cfg.quit_patience)
+            self.leaders.end_of_day(today.day, self.cfg.quit_patience)
         active = self.leaders.active
         today.row.update(
             leader_orders=len(self._via),

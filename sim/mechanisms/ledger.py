@@ -2,12 +2,11 @@
 
 The ledger itself (:mod:`sim.ledger`, hash-chained, verifiable) records every contribution
 and payout whatever this setting; when ``transparent`` is on, every consumer paid a reward
-today gains ``trust_boost`` trust (they can check that attribution and payout are fair).
+today closes ``trust_boost`` of the gap between their trust and full trust (they can check
+that attribution and payout are fair).
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from sim.day import Books, Sale, Today
 from sim.levers import PARTNERS, Lever
@@ -27,7 +26,9 @@ class LedgerTransparency(Mechanism):
             "Transparent ledger",
             PARTNERS,
             "bool",
-            moves="trust of reward earners",
+            moves="trust of reward earners, partners who join",
+            responds=(("mean_trust", 1),),
+            home="symbiotic_partner",
         ),
     )
 
@@ -35,4 +36,4 @@ class LedgerTransparency(Mechanism):
         earners = books.earners
         if self.cfg.transparent and len(earners):
             trust = self.model.pop.trust
-            trust[earners] = np.minimum(1.0, trust[earners] + self.cfg.trust_boost)
+            trust[earners] += self.cfg.trust_boost * (1.0 - trust[earners])

@@ -84,7 +84,10 @@ class LoyaltyPoints(Mechanism):
             "Loyalty points on",
             GROUP,
             "bool",
-            moves="repeat purchases (points are a switching cost)",
+            moves="needs met on the platform rather than elsewhere (points are a switching "
+            "cost); they build no attachment, so dropout, and total orders, move little",
+            responds=(("outside_choices", -1),),
+            home="loyalty_points",
         ),
         Lever(
             "policy.loyalty.points_per_yuan",
@@ -94,7 +97,9 @@ class LoyaltyPoints(Mechanism):
             0.0,
             10.0,
             0.5,
-            moves="repeat purchases, points liability",
+            moves="needs met on the platform rather than elsewhere, points liability",
+            responds=(("outside_choices", -1), ("points_issued", 1)),
+            home="loyalty_points",
         ),
         Lever(
             "policy.loyalty.max_redeem_share",
@@ -105,7 +110,9 @@ class LoyaltyPoints(Mechanism):
             0.5,
             0.05,
             unit="%",
-            moves="repeat purchases, points redeemed",
+            moves="points redeemed, needs met on the platform",
+            responds=(("points_redeemed", 1),),
+            home="loyalty_points",
         ),
     )
 

@@ -35,7 +35,9 @@ class WinBack(Mechanism):
             "Private-domain win-back",
             PLATFORM,
             "bool",
-            moves="reactivations of lapsed customers",
+            moves="lapsed and dropped-out customers brought back",
+            responds=(("reactivated", 1), ("revivals", 1)),
+            home="symbiotic_partner",
         ),
         Lever(
             "platform.winback_lift",
@@ -45,7 +47,9 @@ class WinBack(Mechanism):
             0.0,
             2.0,
             0.05,
-            moves="reactivations of lapsed customers",
+            moves="lapsed customers brought back",
+            responds=(("reactivated", 1),),
+            home="symbiotic_partner",
         ),
     )
 
@@ -64,6 +68,7 @@ class WinBack(Mechanism):
         )
         pop.winback_until[lapsed] = day + WINBACK_DAYS
         self._contacted = lapsed
+        awareness.messaged.append(lapsed)  # a dropped-out customer may come back
         today.row["winback_spend"] = cfg.winback_cost * len(lapsed)
         today.row["winback_contacts"] = len(lapsed)
 

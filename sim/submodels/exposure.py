@@ -4,9 +4,10 @@ Awareness hazard of an unaware consumer i on a day (all rates per day):
 
     h_i = p_ad + s_i * (q * A_i / d_i + c * P_i) + sum of mechanism terms (e.g. b * e_L(i))
 
-* p_ad: paid ads. With a budget B and cost per reach c_r, p_ad = min(1, B / (c_r * U))
-  over the U unaware consumers, and the spend is c_r per consumer actually reached;
-  or a fixed rate (``platform.ad_awareness_rate``, the Bass p) at no cost.
+* p_ad: paid ads, untargeted. With a budget B and cost per reach c_r they reach
+  min(1, B / (c_r * N)) of the N consumers present, aware or not (the budget is spent
+  whoever it reaches; reaching the aware is waste); or a fixed rate
+  (``platform.ad_awareness_rate``, the Bass p) at no cost.
 * q * A_i / d_i: word of mouth, q times the share of i's neighbours who are active
   customers (A_i of degree d_i). On the complete graph this is the Bass q * F(t).
 * c * P_i: content (种草), c per positive post by a neighbour yesterday.
@@ -29,14 +30,14 @@ from sim.population import Channel
 from sim.sampling import Neighbourhood
 
 _EMPTY = np.zeros(0, np.int64)
-_AD = int(Channel.AD)
 
 
-def ad_rate(unaware: int, budget: float, cost_per_reach: float) -> float:
-    """Daily hazard of ad reach among the unaware, given the day's budget."""
-    if unaware == 0 or budget <= 0:
+def ad_rate(present: int, budget: float, cost_per_reach: float) -> float:
+    """Daily chance that the ads reach a given consumer: the budget spread over everyone
+    present (untargeted), capped at 1."""
+    if present == 0 or budget <= 0:
         return 0.0
-    return min(1.0, budget / (cost_per_reach * unaware))
+    return min(1.0, budget / (cost_per_reach * present))
 
 
 def draw_awareness(
@@ -84,11 +85,6 @@ def draw_awareness(
     idx = (u[:, None] >= cum).sum(axis=1)
     np.minimum(idx, n_terms - 1, out=idx)
     return who, np.asarray(channels, np.int8)[idx], hit
-
-
-def ad_spend(channel: np.ndarray, p_ad: float, cost_per_reach: float) -> float:
-    """Yuan spent on the consumers ads actually reached today."""
-    return int(np.count_nonzero(channel == _AD)) * cost_per_reach if p_ad > 0 else 0.0
 
 
 def content_sources(

@@ -6,8 +6,9 @@ Experience of a purchase of brand b at price P (list L_b):
     e = clip(2 (x - q_ref) + 0.5 (1 - P / L_b), -1, 1)
 
 (r: recommendation accuracy, which narrows the spread of experiences; q_ref: the
-quality consumers expect.) Satisfaction is an exponential moving average of e,
-trust moves by ``trust_rate`` * e. After a purchase a consumer posts content with
+quality consumers expect.) Satisfaction is an exponential moving average of e; trust an
+exponential moving average of 0.5 + 0.5 e (the trust the experience supports), so both
+settle at levels set by experience. After a purchase a consumer posts content with
 probability content_propensity * (0.5 + |e|): positive if e > 0, otherwise negative.
 """
 
@@ -26,9 +27,18 @@ def experience(
     price_share: np.ndarray,
     q_ref: float,
     rng: np.random.Generator,
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
+    """(e, e_q): the purchase's experience (quality and price) and its quality part alone,
+    clip(2 (x - q_ref), -1, 1): a bargain pleases, but only the product makes a customer
+    want to come back (dropout reads e_q)."""
     x = quality + match + noise_sd * (1.0 - rec_accuracy / 2.0) * rng.standard_normal(len(quality))
-    return clip(2.0 * (x - q_ref) + 0.5 * (1.0 - price_share), -1.0, 1.0)
+    gap = 2.0 * (x - q_ref)
+    return clip(gap + 0.5 * (1.0 - price_share), -1.0, 1.0), clip(gap, -1.0, 1.0)
+
+
+def trust_level(e: np.ndarray | float) -> np.ndarray | float:
+    """The trust an experience e in [-1, 1] supports: 0 for the worst, 1 for the best."""
+    return 0.5 + 0.5 * e
 
 
 def update_satisfaction_trust(
@@ -39,8 +49,10 @@ def update_satisfaction_trust(
     sat_rate: float,
     trust_rate: float,
 ) -> None:
+    """Both move toward what experience supports (exponential moving averages), so they
+    settle at the level a consumer's experiences imply instead of drifting forever."""
     satisfaction[who] += sat_rate * (e - satisfaction[who])
-    trust[who] = clip(trust[who] + trust_rate * e, 0.0, 1.0)
+    trust[who] += trust_rate * (trust_level(e) - trust[who])
 
 
 def post_content(

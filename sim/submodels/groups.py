@@ -2,11 +2,13 @@
 
 Rules (DESIGN §3):
 * a consumer who chooses the group option joins an open group started by one of
-  their *neighbours* if one has a free slot (chosen at random), otherwise starts
-  their own group;
-* with invite-to-unlock, a new group's initiator invites all neighbours; each
-  free neighbour joins with probability ``invite_join_prob`` x their social
-  susceptibility (an unaware invitee becomes aware through the invitation);
+  their *neighbours* if one has a free slot (chosen at random), else one open in their
+  community (the neighbourhood's group chat), else (if the platform lists open groups)
+  any stranger's open group, otherwise starts their own group;
+* with invite-to-unlock, a new group's initiator invites all free neighbours (they all
+  hear of the platform); each joins with the probability the caller gives (a decision:
+  the group buying mechanism weighs the invitee's need, the price and the friend who
+  asked);
 * a group that reaches k members succeeds that day; one still short of k after
   ``window_days`` days fails, and its members buy nothing.
 
@@ -15,6 +17,7 @@ Members of an open group are "pending": they have no new needs until it resolves
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +37,7 @@ class GroupOutcome:
     failed: np.ndarray  # consumers whose group expired unfilled today
     invited_joiners: np.ndarray  # consumers who joined because they were invited
     inviters: np.ndarray  # the initiator who invited each invited joiner
+    reached: np.ndarray  # every consumer who read an invitation today
     groups_opened: int = 0
     groups_succeeded: int = 0
     groups_failed: int = 0
@@ -71,10 +75,20 @@ class GroupBook:
         rng: np.random.Generator,
         *,
         invite: bool = False,
-        invite_prob: np.ndarray | None = None,
+        invite_prob: Callable[[np.ndarray], np.ndarray] | np.ndarray | None = None,
         busy: np.ndarray | None = None,
+        consider: float = 1.0,
+        community: np.ndarray | None = None,
+        anyone: bool = False,
     ) -> GroupOutcome:
-        """Join, open, invite, then resolve. ``busy`` marks consumers who cannot be invited today.
+        """Join, open, invite, then resolve. ``busy`` marks consumers who cannot be invited
+        today; an invited consumer reads the invitation with probability ``consider`` (and
+        hears of the platform), then joins with the chance ``invite_prob`` gives (an array
+        over all consumers, or a function of the readers).
+
+        ``community`` (each consumer's community): a chooser with no neighbour's open group
+        joins one of its community's open groups, if any (the neighbourhood's WeChat group),
+        and with ``anyone`` else any open group on the platform (strangers' groups).
 
         Members are appended in the order joiners, starters, invited (the order of the
         buyers, hence of later draws); steps that could not draw anything are skipped.
@@ -83,13 +97,21 @@ class GroupBook:
         choosers = np.asarray(choosers, np.int64)
         size = self.size
         n_old = len(size)
-        # 1. join a neighbour's open group with a free slot
+        # 1. join a neighbour's open group with a free slot, else one in the community
         slot_nodes = self.initiator[size < k] if n_old else _EMPTY
         if len(choosers) and (len(slot_nodes) or nb.DRAWS_WITHOUT_CANDIDATES):
             has_slot = self._has_slot
             has_slot[slot_nodes] = True
             host = nb.random_neighbour(choosers, has_slot, rng)
             has_slot[slot_nodes] = False
+            if community is not None and len(slot_nodes):
+                lonely = host < 0
+                if lonely.any():
+                    host[lonely] = _pick_in_community(choosers[lonely], slot_nodes, community, rng)
+                lonely = host < 0
+                if lonely.any() and anyone:  # strangers' open groups on the platform
+                    pick = (rng.random(int(lonely.sum())) * len(slot_nodes)).astype(np.int64)
+                    host[lonely] = slot_nodes[pick]
             wants = host >= 0
             joiners, gid = choosers[wants], self._group_of_initiator[host[wants]]
             rank = rank_within(gid, rng)
@@ -116,14 +138,24 @@ class GroupBook:
             self._group_of_initiator[starters] = new_ids
             self.pending[starters] = new_ids
         # 3. invite-to-unlock: new initiators invite their free neighbours
-        invited = inviters = invited_g = _EMPTY
+        invited = inviters = invited_g = reached = _EMPTY
         if invite and n_new:
             owner, nbr = nb.expand(starters)
             free = self.pending[nbr] < 0
             if busy is not None:
                 free &= ~busy[nbr]
-            p = invite_prob[nbr] if invite_prob is not None else np.zeros(len(nbr))
-            accept = free & (rng.random(len(nbr)) < p)
+            owner, nbr = owner[free], nbr[free]
+            # who reads the invitation (and so hears of the platform), then who joins
+            read = rng.random(len(nbr)) < consider
+            owner, nbr = owner[read], nbr[read]
+            reached = nbr
+            if invite_prob is None:
+                p = np.zeros(len(nbr))
+            elif callable(invite_prob):
+                p = invite_prob(nbr)
+            else:
+                p = invite_prob[nbr]
+            accept = rng.random(len(nbr)) < p
             owner, nbr = owner[accept], nbr[accept]
             # a consumer invited by several initiators joins one of them
             chosen = first_per_key(nbr, rng)
@@ -164,6 +196,7 @@ class GroupBook:
             failed=failed,
             invited_joiners=invited,
             inviters=inviters,
+            reached=reached,
             groups_opened=n_new,
             groups_succeeded=n_succeeded,
             groups_failed=n_failed,
@@ -190,3 +223,19 @@ class GroupBook:
         if len(self.initiator):
             self._compact(np.ones(len(self.initiator), bool))
         return freed
+
+
+def _pick_in_community(
+    who: np.ndarray, hosts: np.ndarray, community: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """For each consumer in ``who``, one of the ``hosts`` (initiators of open groups with a
+    free slot) in the same community, uniformly; -1 where the community has none."""
+    hc = community[hosts]
+    order = np.argsort(hc, kind="stable")
+    hosts, hc = hosts[order], hc[order]
+    wc = community[who]
+    lo = np.searchsorted(hc, wc, side="left")
+    hi = np.searchsorted(hc, wc, side="right")
+    count = hi - lo
+    pick = lo + (rng.random(len(who)) * count).astype(np.int64)
+    return np.where(count > 0, hosts[np.minimum(pick, len(hosts) - 1)], -1)

@@ -16,6 +16,8 @@ from sim.dashboard import core, flagship, kpiview, runs
 from sim.dashboard.glossary import GLOSSARY
 
 AppOpener = Callable[..., Any]
+#: The subsidy stops on day 90 here (the classroom's clock; the shipped scenario: day 1095).
+EARLY_SUBSIDY_END = {"shocks": [{"kind": "subsidy_end", "day": 90}]}
 
 
 def metrics(at: Any) -> dict[str, tuple[str, str]]:
@@ -198,7 +200,15 @@ def test_explore_shocks_tab_sets_each_shock_against_the_same_run_without_it(
 def small_query_long() -> dict[str, str]:
     """A small run long enough to read a shock on day 90 sixty days later."""
     return {
-        "set": core.pack({"population.consumers": 500, "days": 200, "observation.cohort_end": 30})
+        "set": core.pack(
+            {
+                "population.consumers": 500,
+                "days": 200,
+                "observation.cohort_end": 30,
+                "population.initial_aware": 0.05,
+                **EARLY_SUBSIDY_END,
+            }
+        )
     }
 
 
@@ -241,8 +251,8 @@ def test_explore_lever_panel_fills_in_from_the_background(
     no_exceptions(at)
     words = text(at)
     assert (
-        "Rests on 2 seeds × 150 consumers × 60 days, paired by seed; its cohort: customers acquired on days 0–29, LTV over 30 days."
-        in words
+        f"Rests on 2 seeds × 150 consumers × 60 days in {core.TOWN_TEXT}, paired by seed; "
+        "its cohort: customers acquired on days 0–29, LTV over 30 days." in words
     )  # what it rests on
     assert "No clear effect on" in words  # levers without an effect are named, not hidden
     specs = json.dumps(chart_specs(at))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.dashboard import core, effects
@@ -69,16 +70,23 @@ def test_the_panel_fills_from_the_background_and_tells_no_effect_from_noise() ->
     assert WORKER.get(job.key) is job
 
 
-def test_in_this_model_the_partner_share_moves_money() -> None:
-    """Issue 11 will make the partner share change behaviour; until then the panel must show
-    that it moves the money it pays out (and let retention say whatever the model says)."""
+def test_the_partner_share_moves_partners_not_only_money(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 11: the share changes behaviour, not only money (joining weighs expected
+    earnings, referral effort follows the reward): the panel's runs part on partners, and
+    the lever's stated intent travels with it (on a panel long enough for partners to
+    join: 600 households x 200 days)."""
+    monkeypatch.setattr(effects, "CONSUMERS", 600)
+    monkeypatch.setattr(effects, "MAX_DAYS", 200)
     sc = core.load_shipped("symbiotic_partner")
     job = effects.start(sc)
     assert job.wait(240) and job.error is None, job.error
-    table = effects.effects_table(sc, KEYS)
-    paid = table[
-        (table["lever"] == "Partner share of referred purchases") & (table["kpi"] == "rewards_paid")
-    ]
-    up = paid[paid["step"] == effects.UP].iloc[0]
-    assert up["effect"] > 0 and not up["identical"]
-    assert "money" in up["moves"]  # the lever's stated intent travels with it
+    table = effects.effects_table(sc, [*KEYS, "partners"])
+    share = table[table["lever"] == "Partner share of referred purchases"]
+    up = share[share["step"] == effects.UP].set_index("kpi")
+    # the share changes who joins and how hard they refer, so the runs part (the old model
+    # gave identical partner counts); the direction over the whole range is tests/test_levers
+    assert not up.loc["partners", "identical"] and not up.loc["rewards_paid", "identical"]
+    assert np.isfinite(up.loc["partners", "effect"])
+    assert "partners" in up.loc["partners", "moves"]

@@ -18,7 +18,12 @@ from sim.dashboard import charts, core, kpiview, money, runs
 from sim.kpis import format_delta, format_delta_ci, kpi
 from sim.scenario import Scenario
 
-SMALL = {"population.consumers": 400, "days": 160, "observation.cohort_end": 30}
+SMALL = {
+    "population.consumers": 400,
+    "days": 160,
+    "observation.cohort_end": 30,
+    "population.initial_aware": 0.05,  # the shipped launch market is too sparse for 400
+}
 
 
 def small(shipped: str, **over: object) -> Scenario:
@@ -170,7 +175,7 @@ def test_bands_are_the_library_t_band() -> None:
 
 # --------------------------------------------------------------------------- KPIs
 def test_kpi_cards_show_differences_to_the_reference() -> None:
-    sc = small("subsidy_group_buying")
+    sc = small("subsidy_group_buying", shocks=[{"kind": "subsidy_end", "day": 90}])
     run = runs.run_cached(sc, 0)
     ref = runs.run_cached(core.baseline_reference(sc), 0)
     cards = {c.label: c for c in kpiview.kpi_cards(run, ref)}

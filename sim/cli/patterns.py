@@ -1,0 +1,65 @@
+"""``symbiosim patterns``: the realism scorecard of the shipped defaults (or given scenarios)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli.common import Sets, console, fail, input_errors, parse_sets
+
+
+def patterns_cmd(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(help="Shipped scenario names (default: every shipped scenario)."),
+    ] = None,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, max=100, help="Seeds per scenario.")] = 3,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="Parallel processes.")] = 1,
+    set_: Sets = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for scorecard.md and scorecard.csv.")
+    ] = None,
+) -> None:
+    """Measure each real customer-base pattern from the transaction log, beside its target
+    range and source, with pass/fail (pattern-oriented modelling)."""
+    from rich.table import Table
+
+    from sim.scenario import shipped_scenarios
+    from sim.scorecard import SHIPPED, format_scorecard, run_scorecard
+    from sim.scorecard import _fmt as fmt
+
+    with input_errors():
+        names = list(scenarios or SHIPPED)
+        known = shipped_scenarios()
+        unknown = [s for s in names if s not in known]
+        if unknown:
+            fail(
+                f"SCENARIO: {', '.join(unknown)} is not a shipped scenario "
+                f"(shipped: {', '.join(known)})"
+            )
+        table = run_scorecard(names, range(seeds), overrides=parse_sets(set_), jobs=jobs)
+    t = Table("pattern", "scenario", "measured", "target", "", "source")
+    for r in table.itertuples():
+        label = r.label + (f" ({r.detail})" if r.detail else "")
+        mark = (
+            "reported"
+            if r.passed is None
+            else "[green]pass[/]"
+            if r.passed
+            else "[bold red]fail[/]"
+        )
+        t.add_row(label, r.scenario, fmt(r.pattern, r.measured), r.target, mark, r.source)
+    console.print(t)
+    targets = table[table["passed"].notna()]
+    passed = int(targets["passed"].astype(bool).sum())
+    console.print(
+        f"{passed} of {len(targets)} targets pass ({seeds} seeds each, pooled); "
+        f"{len(table) - len(targets)} rows reported only."
+    )
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scorecard.md").write_text(format_scorecard(table) + "\n", encoding="utf-8")
+        table.drop(columns=["per_seed"]).to_csv(out / "scorecard.csv", index=False)
+        console.print(f"Wrote {out}/scorecard.md, scorecard.csv")
