@@ -390,7 +390,8 @@ class Partner(Window):
     effort_half_reward: NonNeg = Field(
         10.0,
         description="Reward per successful referral (yuan: bonus + share of a year of the "
-        "friend's spending) at which partners refer at half the largest rate (illustrative).",
+        "friend's spending) at which partners refer at half the largest rate (illustrative; "
+        "0: effort does not depend on the reward, partners refer at the full rate).",
     )
     content_half_reward: NonNeg = Field(
         2.0,
@@ -400,7 +401,8 @@ class Partner(Window):
     earnings_half: NonNeg = Field(
         100.0,
         description="Expected yearly earnings (yuan) at which half of those offered (x their "
-        "propensity) join (illustrative).",
+        "propensity) join (illustrative; 0: earnings do not matter, those offered join with "
+        "their propensity, x trust without a transparent ledger).",
     )
     renewal_activity_days: int = Field(
         180,

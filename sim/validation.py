@@ -172,6 +172,10 @@ def diffusion_scenario(
             "referral_bonus": 0.0,
             "content_reward": 0.0,
             "reward_pool_share": 0.0,
+            # no intensity: partners refer at the full rate and buyers join with their
+            # propensity x trust, whatever the (here zero) rewards, as the limit assumes
+            "effort_half_reward": 0.0,
+            "earnings_half": 0.0,
         }
     return sc
 

@@ -237,11 +237,13 @@ def test_cli_calibrate_writes_results(tmp_path):
 @pytest.mark.slow
 def test_cli_recovers_parameters_the_model_generated(tmp_path):
     """Data from the model itself (seeds 100-103) at known ad and word-of-mouth rates are
-    fitted with other seeds (0-1): each estimate must lie within 25% of the true value.
+    fitted with other seeds (0-3): each estimate must lie within 25% of the true value.
 
     25% is the stated tolerance: with 4,000 consumers the seed-to-seed spread of the
     customer share is about 0.01, and ads and word of mouth partly substitute for each
-    other over 180 days, which limits how precisely they can be told apart.
+    other over 180 days, which limits how precisely they can be told apart. With customers
+    who buy at their own rates and drop out, two fitting seeds left the estimates about 20%
+    off in opposite directions (a curve as good as the truth's); four bring them to ~15%.
     """
     truth = {"platform.ad_awareness_rate": 0.003, "platform.word_of_mouth_rate": 0.1}
     sc = resolve("baseline", consumers=4000, days=180, overrides=truth)
@@ -262,9 +264,11 @@ def test_cli_recovers_parameters_the_model_generated(tmp_path):
             "--consumers",
             "4000",
             "--seeds",
-            "2",
+            "4",
             "--max-evals",
             "30",
+            "--jobs",
+            "2",
             "--out",
             str(out),
         ]

@@ -168,6 +168,8 @@ class PartnerProgram(Mechanism):
 
     def referral_effort(self) -> float:
         """An active partner's daily chance of referring a friend (concave in R)."""
+        if self.cfg.effort_half_reward == 0:  # effort without intensity (the analytic limit)
+            return self.cfg.referral_rate
         r = self.referral_reward()
         return self.cfg.referral_rate * r / (r + self.cfg.effort_half_reward) if r > 0 else 0.0
 
@@ -295,9 +297,13 @@ class PartnerProgram(Mechanism):
                 self.paid_per_partner += (per - self.paid_per_partner) / 30.0
             offer = buyers[(pop.purchases[buyers] >= cfg.min_purchases) & ~pop.partner[buyers]]
             if len(offer):
-                e = self.expected_earnings()
-                seen = e if self.model.scenario.policy.ledger.transparent else e * pop.trust[offer]
-                p = pop.partner_propensity[offer] * seen / (seen + cfg.earnings_half)
+                transparent = self.model.scenario.policy.ledger.transparent
+                if cfg.earnings_half == 0:  # joining without a decision (the analytic limit)
+                    p = pop.partner_propensity[offer] * (1.0 if transparent else pop.trust[offer])
+                else:
+                    e = self.expected_earnings()
+                    seen = e if transparent else e * pop.trust[offer]
+                    p = pop.partner_propensity[offer] * seen / (seen + cfg.earnings_half)
                 join = offer[self.rng.random(len(offer)) < p]
                 pop.partner[join] = True
                 pop.partner_day[join] = today.day
