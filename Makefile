@@ -6,6 +6,10 @@ STAMP  := $(VENV)/.installed
 EXTRAS := batch,dashboard,dev,clv
 OUT    ?= out/demo
 
+# Python may cache compiled modules here even where the shell says not to (a fresh
+# interpreter per test worker and CLI call would otherwise recompile the package each time).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: venv demo test test-fast lint format bench dashboard validation-report clean browser-deps
 
 # Create the environment once; reinstall when pyproject.toml changes.
