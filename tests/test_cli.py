@@ -140,3 +140,36 @@ def test_bad_flag_in_a_real_process_has_no_traceback(tmp_path):
 def test_validate_ok(tmp_path):
     res = runner.invoke(app, ["validate", "hybrid"])
     assert res.exit_code == 0 and "valid" in res.output
+
+
+def test_patterns_prints_the_scorecard_and_writes_each_seed(tmp_path):
+    res = runner.invoke(
+        app,
+        [
+            "patterns",
+            "baseline",
+            "--seeds",
+            "2",
+            "--set",
+            "population.consumers=1500",
+            "--set",
+            "population.initial_aware=0.05",
+            "--set",
+            "days=500",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "targets pass" in " ".join(res.output.split())  # the table, then its verdict
+    table = pd.read_csv(tmp_path / "scorecard.csv")
+    assert set(table["scenario"]) == {"baseline"}
+    assert {"one_time_buyers", "recency_effect"} <= set(table["pattern"])
+    assert table["per_seed"].str.split().map(len).eq(2).all()  # one value per seed
+    assert (tmp_path / "scorecard.md").read_text().startswith("| pattern |")
+
+
+def test_patterns_refuses_an_unknown_scenario():
+    res = runner.invoke(app, ["patterns", "no_such_scenario"])
+    assert res.exit_code == 2
+    assert "SCENARIO: no_such_scenario is not a shipped scenario" in res.output

@@ -61,5 +61,6 @@ def patterns_cmd(
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "scorecard.md").write_text(format_scorecard(table) + "\n", encoding="utf-8")
-        table.drop(columns=["per_seed"]).to_csv(out / "scorecard.csv", index=False)
+        seeds_text = table["per_seed"].map(lambda v: " ".join(f"{x:.4g}" for x in v))
+        table.assign(per_seed=seeds_text).to_csv(out / "scorecard.csv", index=False)
         console.print(f"Wrote {out}/scorecard.md, scorecard.csv")
