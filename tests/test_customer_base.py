@@ -26,29 +26,29 @@ def model_of(scenario: str = "baseline", seed: int = 0, **over: object) -> Socia
     return SocialCommerceModel(sim.resolve(scenario, overrides={**TINY, **over}), seed=seed)
 
 
+def drawn(n: int, seed: int, **segment: object):
+    """A population of ``n`` from one segment (plain traits, then ``segment``'s)."""
+    traits = {
+        "share": 1.0,
+        "price_sensitivity": 1,
+        "quality_sensitivity": 1,
+        "need_rate": 0.05,
+        "content_propensity": 0.1,
+        "partner_propensity": 0.1,
+        **segment,
+    }
+    cfg = Population(segments={"all": traits})
+    return draw_population(cfg, n, np.zeros(n, np.int32), np.random.default_rng(seed))
+
+
 # --------------------------------------------------------------------------- buying and dropout
 def test_need_rates_have_the_segments_long_tail():
     """A gamma with shape k has coefficient of variation 1/sqrt(k); its top 20% hold
     1 - F_{k+1}(F_k^-1(0.8)) of the total (F_k the Gamma(k) CDF): 65% for k = 0.5 (CV 1.41),
     30% for k = 10."""
-    seg = {
-        "all": {
-            "share": 1.0,
-            "price_sensitivity": 1,
-            "quality_sensitivity": 1,
-            "need_rate": 0.05,
-            "content_propensity": 0.1,
-            "partner_propensity": 0.1,
-        }
-    }
 
     def top20(shape: float) -> float:
-        cfg = Population(segments={"all": {**seg["all"], "need_shape": shape}})
-        r = np.sort(
-            draw_population(
-                cfg, 50_000, np.zeros(50_000, np.int32), np.random.default_rng(0)
-            ).need_rate
-        )[::-1]
+        r = np.sort(drawn(50_000, 0, need_shape=shape).need_rate)[::-1]
         return r[: len(r) // 5].sum() / r.sum()
 
     assert top20(0.5) == pytest.approx(0.650, abs=0.01)
@@ -57,22 +57,7 @@ def test_need_rates_have_the_segments_long_tail():
 
 def test_dropout_chances_are_beta_with_the_segment_mean():
     """Beta(mean 0.3, a + b = 2): mean 0.3, variance m(1 - m)/(a + b + 1) = 0.07."""
-    seg = {
-        "share": 1.0,
-        "price_sensitivity": 1,
-        "quality_sensitivity": 1,
-        "need_rate": 0.05,
-        "content_propensity": 0.1,
-        "partner_propensity": 0.1,
-        "dropout": 0.3,
-        "dropout_concentration": 2.0,
-    }
-    pop = draw_population(
-        Population(segments={"all": seg}),
-        40_000,
-        np.zeros(40_000, np.int32),
-        np.random.default_rng(1),
-    )
+    pop = drawn(40_000, 1, dropout=0.3, dropout_concentration=2.0)
     assert pop.dropout.mean() == pytest.approx(0.3, abs=0.01)
     assert pop.dropout.var() == pytest.approx(0.3 * 0.7 / 3, abs=0.005)
 
