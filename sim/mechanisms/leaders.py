@@ -81,12 +81,12 @@ class Leaders(Mechanism):
         super().__init__(model)
         self.leaders = model.leaders
         self.on = False
+        if self.cfg.recruit_at > 0:  # leaders are signed up where neighbours order
+            self.leaders.unrecruit()
         self._via: np.ndarray = np.zeros(0, np.int64)
 
     def start_day(self, today: Today) -> None:
         self.on = self.cfg.on(today.day)
-        if today.day == 0 and self.cfg.recruit_at > 0:
-            self.leaders.unrecruit()
         if self.on and self.cfg.recruit_at > 0:
             waiting = self.leaders.waiting()
             if waiting.any():
