@@ -945,7 +945,8 @@ their estimates move together.
 twelve months to 31 December).
 
 **Mapping.**
-* *Market size.* The {cfg.pdd_consumers:,} simulated households of day 0 grow with
+* *Market size.* The {cfg.pdd_consumers:,} simulated households (all who live in the market at some
+  point of the run; about 60% of them on day 0) grow with
   `market.growth` (6.6% a year, as China's internet users did from 688M in 2015 to
   1,032M at the end of 2021, CNNIC); the observed counts are divided by the 2021 figure
   (`--scale {PDD_MARKET_M:g}`) and compared with the share of the households in the

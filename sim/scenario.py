@@ -152,7 +152,11 @@ def _default_segments() -> dict[str, Segment]:
 
 class Population(Strict):
     consumers: int = Field(
-        5000, ge=2, le=20_000_000, description="Number of consumers (potential market)."
+        5000,
+        ge=2,
+        le=20_000_000,
+        description="Number of consumers (households): with the open market on, every "
+        "household that lives in the market at some point of the run (fewer on day 0).",
     )
     segments: dict[str, Segment] = Field(default_factory=_default_segments)
     initial_aware: Prob = Field(
