@@ -50,7 +50,10 @@ CLASSROOM_MAX_CONSUMERS = 2_000  # the picture stays readable and smooth up to h
 #: households would stay almost empty for a year. Here one household in twenty knows the
 #: platform on day 0 and every neighbourhood has its leader from the start.
 TOWN: dict[str, object] = {"population.initial_aware": 0.05, "policy.leaders.recruit_at": 0.0}
-TOWN_TEXT = "a town where 5% of households know the platform on day 0 and every neighbourhood has its leader"
+TOWN_TEXT = (
+    f"a town where {TOWN['population.initial_aware']:.0%} of households know the platform on "
+    "day 0 and every neighbourhood has its leader"
+)
 MAX_COMPARE_SCENARIOS = 6
 MAX_COMPARE_SEEDS = 20
 MAX_URL_CHARS = 6_000  # browsers and proxies start to cut URLs around 8 KB

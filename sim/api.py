@@ -11,6 +11,7 @@ import numpy as np
 from sim.limits import LimitExceeded, check_memory
 from sim.model import SocialCommerceModel
 from sim.network import SocialGraph
+from sim.resilience import days_read
 from sim.results import RunResult
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -67,13 +68,8 @@ def run(
     model.run(progress=progress)
 
     def counterfactual_active(alt: Scenario) -> np.ndarray:
-        # Resilience reads the twin only until the removed shock's reading day (its day plus
-        # the horizon), and the twin's days are the same whatever comes after them: it is
-        # run that far, not to the end (half the time of a run with one shock).
-        removed = [s.day for s in sc.shocks if s not in alt.shocks]
-        until = max(removed) + sc.observation.resilience_horizon + 1 if removed else None
         twin = SocialCommerceModel(alt, seed=seed, graph=graph)
-        twin.run(days=min(until, alt.days) if until is not None else None)
+        twin.run(days=days_read(sc, alt))  # only as far as resilience reads it
         return np.asarray(twin.datacollector.model_vars["active"], np.float64)
 
     result = RunResult.from_model(model, counterfactual_active if counterfactual else None)

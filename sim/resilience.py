@@ -35,6 +35,16 @@ def without_shock(scenario: Scenario, index: int) -> Scenario:
     return scenario.model_validate(data)
 
 
+def days_read(scenario: Scenario, alt: Scenario) -> int:
+    """How many days of the counterfactual ``alt`` (``scenario`` without one shock) the
+    resilience table reads: up to the removed shock's reading day (its day plus the horizon).
+    The twin's days do not depend on what comes after them, so it need not run further."""
+    removed = [s.day for s in scenario.shocks if s not in alt.shocks]
+    if not removed:
+        return alt.days
+    return min(max(removed) + scenario.observation.resilience_horizon + 1, alt.days)
+
+
 def resilience_table(
     scenario: Scenario,
     active: np.ndarray,
