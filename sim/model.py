@@ -40,6 +40,7 @@ directly call ``model.resync()``.
 
 from __future__ import annotations
 
+import copy
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -156,6 +157,13 @@ class DailyCollector(mesa.DataCollector):
         if name in self._fast:
             raise ValueError(f"model reporter {name!r}: the model already reports that column")
         self._new_model_reporter(name, reporter)
+
+    def drop_extra_reporters(self) -> None:
+        """Forget the reporters added beside the model's own columns, and what they collected."""
+        for name in [k for k in self.model_reporters if k not in self._fast]:
+            del self.model_reporters[name]
+            self.model_vars.pop(name, None)
+        self._extra = {}
 
     def collect(self, model: SocialCommerceModel) -> None:
         today = model.today
@@ -817,6 +825,29 @@ class SocialCommerceModel(mesa.Model):
             mean_brand_quality=float((brands.quality * w).sum() / w.sum()),
         )
         self.today = row
+
+    def fork(self, scenario: Scenario) -> SocialCommerceModel:
+        """An independent copy of this model as of today that goes on under ``scenario``.
+
+        Why: a shock's counterfactual (the same run and seed without the shock) is this very
+        model until the shock's day (every stage and shock draws from its own stream), so it
+        can start from a copy instead of re-simulating those days. ``scenario`` may differ
+        from this one only in shocks that have not started yet (ValueError otherwise). The
+        copy shares the (immutable) graph and collects only the model's own columns.
+        """
+        alt = load_scenario(scenario)
+        if alt.model_copy(update={"shocks": self.scenario.shocks}) != self.scenario:
+            raise ValueError("fork: the scenario may differ only in its shocks")
+
+        def started(sc: Scenario) -> list[Any]:
+            return [s for s in sc.shocks if s.day < self.day]
+
+        if started(alt) != started(self.scenario):
+            raise ValueError(f"fork: a shock that started before day {self.day} differs")
+        twin = copy.deepcopy(self, {id(self.graph): self.graph})
+        twin.scenario = alt
+        twin.datacollector.drop_extra_reporters()
+        return twin
 
     def run(self, days: int | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Run ``days`` days (default: the scenario's), calling ``progress(day)`` after each."""

@@ -5,7 +5,9 @@ the market was doing anyway (a growing market looks resilient to anything). Here
 shock i is compared with a second run of the same scenario and seed with shock i removed:
 because every stage, mechanism and shock draws from its own random stream, that run is the
 same market until the shock's day (common random numbers), so the difference after it is
-the shock's effect alone.
+the shock's effect alone. So :func:`sim.run` does not re-simulate those days: it forks
+the twin from the run itself on the shock's day (:meth:`SocialCommerceModel.fork`) and runs
+it only until the reading (:func:`days_read`).
 
 * ``resilience_<kind>_<i>`` = active customers ``h`` days after the shock / the same in the
   counterfactual (1.0: no lasting effect; a shock of magnitude 0 gives exactly 1.0);
@@ -43,6 +45,17 @@ def days_read(scenario: Scenario, alt: Scenario) -> int:
     if not removed:
         return alt.days
     return min(max(removed) + scenario.observation.resilience_horizon + 1, alt.days)
+
+
+def readings(scenario: Scenario) -> list[tuple[int, Scenario]]:
+    """The shocks whose resilience the table reads (those that end ``h`` days before the run
+    does), as (shock day, the scenario without that shock), in the order of the shocks."""
+    h = scenario.observation.resilience_horizon
+    return [
+        (s.day, without_shock(scenario, i))
+        for i, s in enumerate(scenario.shocks)
+        if s.day + h < scenario.days
+    ]
 
 
 def resilience_table(

@@ -334,6 +334,54 @@ def test_counterfactual_resilience_measures_the_shock_not_the_market():
     assert "resilience_subsidy_end_0" not in skipped.kpis
 
 
+def test_a_fork_goes_on_as_the_run_without_the_shock_would():
+    """The counterfactual twin starts from a copy of the run on the shock's day; it must be
+    the very run a fresh model without the shock makes: every daily column, every order."""
+    over = {
+        **SMALL,
+        "days": 120,
+        "shocks": [
+            {"kind": "leader_exodus", "day": 30, "magnitude": 0.5},
+            {"kind": "subsidy_end", "day": 50},
+        ],
+    }
+    sc = sim.resolve("subsidy_group_buying", overrides=over)
+    alt = sc.with_overrides({"shocks": over["shocks"][:1]})
+    calls = []
+    model = SocialCommerceModel(sc, seed=4, model_reporters={"probe": lambda m: calls.append(1)})
+    model.run(days=50)
+    twin = model.fork(alt)
+    twin.run(days=70)
+    model.run(days=70)  # the original goes on with its own shock, untouched by the twin
+    fresh = SocialCommerceModel(alt, seed=4)
+    fresh.run()
+    got = twin.datacollector.get_model_vars_dataframe()
+    assert "probe" not in got and len(calls) == 120  # the twin runs no user reporter
+    pd.testing.assert_frame_equal(got, fresh.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        twin.transactions.frame(twin.pop), fresh.transactions.frame(fresh.pop)
+    )
+    again = SocialCommerceModel(sc, seed=4)
+    again.run()
+    pd.testing.assert_frame_equal(
+        model.datacollector.get_model_vars_dataframe().drop(columns="probe"),
+        again.datacollector.get_model_vars_dataframe(),
+    )
+
+
+def test_a_fork_refuses_a_scenario_that_differs_before_today():
+    sc = sim.resolve(
+        "subsidy_group_buying",
+        overrides={**SMALL, "days": 60, "shocks": [{"kind": "subsidy_end", "day": 10}]},
+    )
+    model = SocialCommerceModel(sc, seed=1)
+    model.run(days=20)
+    with pytest.raises(ValueError, match="started before day 20"):
+        model.fork(sc.with_overrides({"shocks": []}))
+    with pytest.raises(ValueError, match="only in its shocks"):
+        model.fork(sc.with_overrides({"platform.commission_rate": 0.2}))
+
+
 def test_a_finished_run_keeps_no_model_alive():
     """Mesa 3 keys its agent-id counters by model in a class-level dict; ours hold the model
     weakly, so a sweep worker does not keep every run's arrays (it grew by GBs)."""
