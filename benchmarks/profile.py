@@ -2,6 +2,7 @@
 
 python benchmarks/profile.py --n 100000 --days 365
 python benchmarks/profile.py --n 5000 --cprofile      # cProfile, sorted by own time
+python benchmarks/profile.py --default --by-year      # the default run's cost per day, by year
 """
 
 from __future__ import annotations
@@ -17,15 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", default="symbiotic_partner")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cprofile", action="store_true", help="use cProfile instead")
+    ap.add_argument("--default", action="store_true", help="the scenario's own size and days")
+    ap.add_argument("--by-year", action="store_true", help="time each day; print ms/day by year")
     a = ap.parse_args(argv)
 
     import sim
     from sim.model import SocialCommerceModel
 
-    sc = sim.resolve(a.scenario, consumers=a.n, days=a.days)
+    if a.default:
+        sc = sim.resolve(a.scenario)
+    else:
+        sc = sim.resolve(a.scenario, consumers=a.n, days=a.days)
     t0 = time.perf_counter()
     model = SocialCommerceModel(sc, seed=a.seed)
     print(f"construction: {time.perf_counter() - t0:.3f} s")
+    if a.by_year:
+        return _by_year(model)
     if a.cprofile:
         import cProfile
         import pstats
@@ -41,6 +49,29 @@ def main(argv: list[str] | None = None) -> int:
     model.run()
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False))
+    return 0
+
+
+def _by_year(model) -> int:  # noqa: ANN001 - a SocialCommerceModel
+    """CPU ms per simulated day, year by year, beside the day's needs and orders: what a day
+    costs grows with what happens in it, not with the number of households."""
+    import numpy as np
+
+    cost = []
+    for _ in range(model.scenario.days):
+        t = time.process_time()
+        model.step()
+        cost.append(time.process_time() - t)
+    ms = np.asarray(cost) * 1e3
+    vars_ = model.datacollector.model_vars
+    needs, orders = np.asarray(vars_["needs"]), np.asarray(vars_["orders"])
+    print(f"total {ms.sum() / 1e3:.2f} s CPU for {len(ms)} days ({ms.mean():.2f} ms/day)")
+    print("year  ms/day  needs/day  orders/day")
+    for y in range(0, len(ms), 365):
+        s = slice(y, y + 365)
+        print(
+            f"{y // 365 + 1:>4}  {ms[s].mean():6.2f}  {needs[s].mean():9.0f}  {orders[s].mean():10.0f}"
+        )
     return 0
 
 
