@@ -48,8 +48,8 @@ def days_read(scenario: Scenario, alt: Scenario) -> int:
 
 
 def readings(scenario: Scenario) -> list[tuple[int, Scenario]]:
-    """The shocks whose resilience the table reads (those that end ``h`` days before the run
-    does), as (shock day, the scenario without that shock), in the order of the shocks."""
+    """The shocks whose resilience the table reads (their day plus ``h`` falls inside the
+    run), as (shock day, the scenario without that shock), in the order of the shocks."""
     h = scenario.observation.resilience_horizon
     return [
         (s.day, without_shock(scenario, i))
