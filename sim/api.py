@@ -11,7 +11,7 @@ import numpy as np
 from sim.limits import LimitExceeded, check_memory
 from sim.model import SocialCommerceModel
 from sim.network import SocialGraph
-from sim.resilience import days_read, readings
+from sim.resilience import readings
 from sim.results import RunResult
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -68,12 +68,12 @@ def run(
     # Each shock's counterfactual twin is this run until the shock's day (common random
     # numbers): fork it there and run it only as far as resilience reads it.
     twins: dict[str, np.ndarray] = {}
-    forks = sorted(readings(sc), key=lambda r: r[0]) if counterfactual else []
-    for day, alt in forks:
+    forks = sorted(readings(sc), key=lambda r: r.day) if counterfactual else []
+    for day, until, alt in forks:
         model.run(days=day - model.day, progress=progress)
         if alt.key() not in twins:
             twin = model.fork(alt)
-            twin.run(days=days_read(sc, alt) - day)
+            twin.run(days=until - day)
             twins[alt.key()] = np.asarray(twin.datacollector.model_vars["active"], np.float64)
             del twin  # at most one twin alive beside the run (sim.limits.models_held)
     model.run(days=sc.days - model.day, progress=progress)

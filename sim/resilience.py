@@ -7,7 +7,7 @@ because every stage, mechanism and shock draws from its own random stream, that 
 same market until the shock's day (common random numbers), so the difference after it is
 the shock's effect alone. So :func:`sim.run` does not re-simulate those days: it forks
 the twin from the run itself on the shock's day (:meth:`SocialCommerceModel.fork`) and runs
-it only until the reading (:func:`days_read`).
+it only until the reading (:func:`readings`).
 
 * ``resilience_<kind>_<i>`` = active customers ``h`` days after the shock / the same in the
   counterfactual (1.0: no lasting effect; a shock of magnitude 0 gives exactly 1.0);
@@ -21,7 +21,7 @@ ends before ``day + h``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,22 +37,22 @@ def without_shock(scenario: Scenario, index: int) -> Scenario:
     return scenario.model_validate(data)
 
 
-def days_read(scenario: Scenario, alt: Scenario) -> int:
-    """How many days of the counterfactual ``alt`` (``scenario`` without one shock) the
-    resilience table reads: up to the removed shock's reading day (its day plus the horizon).
-    The twin's days do not depend on what comes after them, so it need not run further."""
-    removed = [s.day for s in scenario.shocks if s not in alt.shocks]
-    if not removed:
-        return alt.days
-    return min(max(removed) + scenario.observation.resilience_horizon + 1, alt.days)
+class Reading(NamedTuple):
+    """One shock whose resilience the table reads: its day, how many days of its
+    counterfactual the reading needs (through the shock's day plus the horizon; the twin's
+    days do not depend on what comes after them), and that counterfactual scenario."""
+
+    day: int
+    until: int
+    scenario: Scenario
 
 
-def readings(scenario: Scenario) -> list[tuple[int, Scenario]]:
+def readings(scenario: Scenario) -> list[Reading]:
     """The shocks whose resilience the table reads (their day plus ``h`` falls inside the
-    run), as (shock day, the scenario without that shock), in the order of the shocks."""
+    run), in the order of the shocks."""
     h = scenario.observation.resilience_horizon
     return [
-        (s.day, without_shock(scenario, i))
+        Reading(s.day, s.day + h + 1, without_shock(scenario, i))
         for i, s in enumerate(scenario.shocks)
         if s.day + h < scenario.days
     ]
