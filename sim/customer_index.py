@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import Population
-from sim.sampling import Neighbourhood
+from sim.sampling import Neighbourhood, distinct
 
 EMPTY = np.zeros(0, np.int64)
 
@@ -76,10 +76,10 @@ class CustomerIndex:
         pop.users_in.clear()
         pop.users_out.clear()
         if len(plus):
-            plus = np.unique(plus)
+            plus = distinct(plus)
             plus = plus[~self.user[plus] & pop.alive[plus] & pop.present[plus]]
         if len(minus):
-            minus = np.unique(minus)
+            minus = distinct(minus)
             minus = minus[self.user[minus] & ~(pop.alive[minus] & pop.present[minus])]
         if not (len(plus) or len(minus)):
             return

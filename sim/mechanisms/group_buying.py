@@ -31,6 +31,7 @@ from sim.day import GROUP, NO_TERMS, OUTSIDE, Choices, Menu, Orders, Sale, Terms
 from sim.levers import GROUP_BUYING, Lever
 from sim.mechanisms.base import Mechanism, register
 from sim.population import Channel
+from sim.sampling import distinct
 from sim.submodels.fulfilment import update_satisfaction_trust
 from sim.submodels.groups import GroupBook
 
@@ -196,7 +197,7 @@ class GroupBuying(Mechanism):
         )
         reached, invited = out.reached, out.invited_joiners
         if len(reached):  # an invitation is how many first hear of the platform
-            newly = np.unique(reached[~pop.aware[reached]])
+            newly = distinct(reached[~pop.aware[reached]])
             pop.make_aware(newly, today.day, _INVITE)
             row["newly_aware"] += len(newly)
         if len(invited):
