@@ -356,6 +356,25 @@ def referral_section(cfg: Config, img: Path) -> tuple[str, dict[str, Any]]:
             lo, hi = (float(ratios.min()), float(ratios.max())) if len(ratios) else (np.nan,) * 2
             rows.append((h, key, m, lo, hi))
             summary[(h, key)] = m
+    matching = v.referral_matching(
+        "symbiotic_partner",
+        range(cfg.evidence_seeds),
+        days=cfg.referral_days,
+        consumers=cfg.evidence_consumers,
+        jobs=cfg.jobs,
+    )
+
+    def spread(xs: list[float]) -> tuple[float, float, float]:
+        a = np.array(xs, float)
+        a = a[np.isfinite(a)]
+        return (float(a.mean()), float(a.min()), float(a.max())) if len(a) else (np.nan,) * 3
+
+    matched = {k: spread(x) for k, x in matching["premium"].items()}
+    need = spread(matching["ratios"]["need_rate"])
+    known = spread(matching["ratios"]["known_30_days"])
+    matching_table = "\n".join(
+        f"| {k} | {pct(m)} | {pct(lo)} .. {pct(hi)} |" for k, (m, lo, hi) in matched.items()
+    )
     n_ref = sum(r["n_referred"] for r in ev["premium"][max(ev["premium"])])
     hz = ev["hazard"]
     rates = np.array(hz["events"], float) / np.maximum(np.array(hz["exposure_days"], float), 1)
@@ -450,6 +469,29 @@ partner rewards triggered by their repeat purchases, operator fees and win-back 
 Daily churn hazard (active yesterday, lapsed today), pooled over seeds, relative to
 non-referred customers: referrer active **{rel[1]:.2f}**, referrer lapsed **{rel[2]:.2f}**
 ({int(hz["exposure_days"][1]):,} and {int(hz["exposure_days"][2]):,} customer-days at risk).
+
+**Where the scorecard's premium comes from.** The scorecard's measure (survival: no 90-day
+gap by age 180, customers acquired since the first referral) compared within ever finer
+strata (`sim.validation.referral_matching`, same runs' seeds; "awareness": how long the
+household had known the platform when it first bought, under 30 days, 30–364, a year or
+more); {sum(matching["referred"]):,} referred customers compared (all seeds):
+
+| referred compared with the others of the same | survival premium (mean of seeds) | range over seeds |
+|---|---|---|
+{matching_table}
+
+Against every other customer, referred customers survive better; against the customers
+acquired **in the same month**, worse. The program grows for years, so most referred
+customers are acquired late, when every customer survives better (the platform's reach
+lowers everyone's dropout: `dropout.network_weight`). Within a month, referred customers
+are households that had known the platform without buying: matched on segment and month,
+{num(known[0], 2)} times as many of them had known it for 30 days or more when they first
+bought, and their need rate is {num(need[0], 2)} times the others' (the referrer picks a random friend who is not yet a customer, and the friends who need
+what the platform sells have mostly bought already). Compared also on how long they had
+known it, the difference is small: the referral mechanisms themselves (the match bonus and
+embedding) add little to survival. This is why the scorecard's referral row, which
+compares within the acquisition month as Schmitt et al. did, is a **known gap**
+(`sim.scorecard.KNOWN_GAPS`; `tests/validation/test_referral.py` checks this account).
 
 **Reading the gaps honestly.**
 * The retention premium at 180 days ({pct(ret180)}) is {direction} the published +18%,
@@ -766,7 +808,11 @@ def scorecard_section(cfg: Config) -> str:
         "Pattern scorecard (Grimm et al. 2005): all shipped scenarios, one parameter set",
         f"{len(targets)} target rows (CDNOW, Didi, Schmitt et al., Costco, Pinduoduo)",
         f"{passed} of {len(targets)} pass; {len(table) - len(targets)} rows reported only",
-        "pass" if passed == len(targets) else "NOT all pass",
+        "pass"
+        if passed == len(targets)
+        else "all but the known gap"
+        if passed + int((targets["gap"] != "").sum()) == len(targets)
+        else "NOT all pass",
     )
     return f"""## 0. The pattern scorecard
 
@@ -775,7 +821,9 @@ A credible model reproduces several patterns at once, at different scales
 {len(seeds)} --jobs 2` computes each from the transaction log of every shipped scenario
 (seeds {seeds[0]}–{seeds[-1]}, customers pooled across seeds; each seed's own value is in
 the `scorecard.csv` that `symbiosim patterns --out DIR` writes); the slow tests
-`tests/test_patterns.py` require every target row to pass. A row marked "reported" is
+`tests/test_patterns.py` require every target row to pass but the known gaps
+(`sim.scorecard.KNOWN_GAPS`), which must fail until a mechanism closes them. A row
+marked "reported" is
 measured where its target does not apply: the referral premium of a partner program started after three years of subsidies
 (hybrid: it refers the households the subsidies did not win, against newcomers to the
 market), and the fall after the hybrid's subsidy cut (its partner program starts that
@@ -791,19 +839,18 @@ first-year customers, the segments' need rates and dropout chances, the outside 
 invitation acceptance and the network weights of dropout and choice (one-time buyers,
 repeat within a year, top-20% share, the recency ratio and the fall after the subsidy
 cut are therefore partly inputs there); the size of the social-embedding effect was set
-so the referral premium lands in its range. Emerged, not fitted: the same patterns in
-the other four scenarios, the decline of cohort activity with age everywhere, partners'
-renewal, the persistence of the referral premium while the referrer stays active and
-its fade after (Van den Bulte et al. 2018).
+so the referral premium, measured then against all other customers, landed in its range.
+Emerged, not fitted: the same patterns in the other four scenarios, the decline of cohort
+activity with age everywhere, partners' renewal.
 
-**The referral premium is the least robust pattern.** With every referral mechanism
-switched off it is still about +11%: referred customers live among users (network
-position), so part of it is selection, not the mechanisms of ODD §7.2. And it depends on
-how it is measured: the scorecard compares survival (no 90-day gap by age 180) of all
-referred against all other customers acquired since the first referral; section 3
-compares activity at age 180 within the same segment and 30-day acquisition cohort, and
-there referred customers do *worse*. Read the scorecard's row as "the model can produce a
-premium of the published size", not as evidence that its referral mechanisms are right.
+**The referral premium is not reproduced.** Against all other customers acquired since
+the first referral, referred customers survive better by about the published amount; but
+Schmitt et al. compared customers acquired at the same time, and against the customers of
+the same month referred customers survive *worse* (section 3). The unmatched premium is
+an effect of when the program refers (late, when everyone survives better), and the
+deficit within the month is who it refers (households that knew the platform without
+buying, and need it less). The row is the scorecard's one known gap; read the referral
+mechanisms (ODD §7.2) as untested by it.
 """
 
 

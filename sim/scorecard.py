@@ -131,6 +131,17 @@ def subsidy_cut_day(scenario: Any, observation_end: int) -> int | None:
     return cut if cut is not None and cut + 60 <= observation_end else None
 
 
+#: target rows the shipped defaults are known to miss, with the reason (a known gap still
+#: fails; tests/test_patterns.py requires it to fail until a mechanism closes it, so the
+#: entry cannot outlive the gap)
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("referral_premium", "symbiotic_partner"): (
+        "referrals reach households that knew the platform for long without buying: they "
+        "need it less than the others acquired in the same month (docs/validation.md §3)"
+    ),
+}
+
+
 def _named(inputs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in inputs.items() if k != "observation_end"}
 
@@ -230,6 +241,7 @@ def _row(
         "source": pattern.source,
         "counts": counts,
         "detail": counts if pattern.key == "adoption_fit" else "",
+        "gap": KNOWN_GAPS.get((pattern.key, scenario), ""),
     }
 
 
@@ -242,6 +254,8 @@ def format_scorecard(table: pd.DataFrame) -> str:
     for r in table.itertuples():
         value = _fmt(r.pattern, r.measured)
         mark = "reported" if r.passed is None else "pass" if r.passed else "**fail**"
+        if r.gap and r.passed is False:
+            mark += " (known gap)"
         label = r.label + (f" ({r.detail})" if r.detail else "")
         lines.append(f"| {label} | `{r.scenario}` | {value} | {r.target} | {mark} | {r.source} |")
     return "\n".join(lines)

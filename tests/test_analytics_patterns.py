@@ -13,6 +13,7 @@ from sim.analytics.patterns import (
     PATTERNS,
     activity_by_age,
     adoption_r2,
+    matched_survival_premium,
     orders_fall_after_cut,
     partner_renewal_rate,
     recency_effect,
@@ -146,6 +147,37 @@ def test_referral_survival_premium_by_hand():
     assert r["premium"] == pytest.approx(0.2)
     assert r["premium_referrer_active"] == pytest.approx(1.0)
     assert r["premium_referrer_inactive"] == pytest.approx(-1 / 3)
+
+
+def test_matched_survival_premium_compares_within_strata():
+    """Survivors buy every 20 days for 180 days; the others once. Non-referred: "early"
+    (acquired on day 0) 1 of 3 survive, "late" (day 90) 1 of 1; 2 of 4 in all. Referred
+    (by 99, acquired on day 150, outside the cohort): early 0 of 1, late 2 of 2, and 7 alone
+    in its stratum. Unmatched the referred do better, 3/4 against 2/4 (+50%); within strata
+    they have 2 survivors where their strata's non-referred rates give 1/3 + 1 + 1 = 7/3
+    (-1/7). Customer 7 has nobody to be compared with and is left out."""
+
+    def survivor(t0: int) -> list[int]:
+        return list(range(t0, t0 + 181, 20))
+
+    days = {0: survivor(0), 1: [0], 3: [0], 2: survivor(90)}  # non-referred
+    days |= {4: [0], 5: survivor(90), 6: survivor(90), 7: survivor(95)}  # referred
+    days[99] = [150]
+    customers = {c: {"acq_channel": "referral", "referrer": 99} for c in (4, 5, 6, 7)}
+    log = build_transactions(days, customers=customers)
+    strata = pd.Series(
+        {0: "early", 1: "early", 3: "early", 4: "early", 2: "late", 5: "late", 6: "late"}
+    )
+    strata = pd.concat([strata, pd.Series({7: "odd", 99: "late"})])
+    unmatched = referral_survival_premium(log, 300, cohort=(0, 100))
+    assert unmatched["premium"] == pytest.approx(0.5)
+    r = matched_survival_premium(log, 300, strata, cohort=(0, 100))
+    assert (r["referred"].customers, r["referred"].n) == (2, 3)
+    assert r["expected"] == pytest.approx(7 / 3)
+    assert r["premium"] == pytest.approx(-1 / 7)
+    assert r["unmatched"] == 1
+    with pytest.raises(ValueError, match="strata"):
+        matched_survival_premium(log, 300, strata.drop(4), cohort=(0, 100))
 
 
 def partner_table(renewed: list[bool]) -> pd.DataFrame:
