@@ -3,6 +3,7 @@
 python benchmarks/profile.py --n 100000 --days 365
 python benchmarks/profile.py --n 5000 --cprofile      # cProfile, sorted by own time
 python benchmarks/profile.py --default --by-year      # the default run's cost per day, by year
+python benchmarks/profile.py --by-size 1000 2500 5000 10000  # the default run at other sizes
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cprofile", action="store_true", help="use cProfile instead")
     ap.add_argument("--default", action="store_true", help="the scenario's own size and days")
     ap.add_argument("--by-year", action="store_true", help="time each day; print ms/day by year")
+    ap.add_argument(
+        "--by-size",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="the default run's model at N households",
+    )
     a = ap.parse_args(argv)
+    if a.by_size:
+        return _by_size(a.scenario, a.seed, a.by_size)
 
     import sim
     from sim.model import SocialCommerceModel
@@ -71,6 +81,38 @@ def _by_year(model) -> int:  # noqa: ANN001 - a SocialCommerceModel
         s = slice(y, y + 365)
         print(
             f"{y // 365 + 1:>4}  {ms[s].mean():6.2f}  {needs[s].mean():9.0f}  {orders[s].mean():10.0f}"
+        )
+    return 0
+
+
+def _by_size(scenario: str, seed: int, sizes: list[int]) -> int:
+    """The default run's model (its days, every stage) at other population sizes, best of 3
+    CPU times: how the cost splits into a per-day floor and a per-household part."""
+    import numpy as np
+
+    import sim
+    from sim.model import SocialCommerceModel
+
+    sim.run(scenario, days=5, consumers=200)  # imports and first-call costs out of the way
+    rows = []
+    for n in sizes:
+        sc = sim.resolve(scenario, consumers=n)
+        best = float("inf")
+        for _ in range(3):
+            model = SocialCommerceModel(sc, seed=seed)
+            t = time.process_time()
+            model.run()
+            best = min(best, time.process_time() - t)
+        rows.append((n, best))
+        print(
+            f"{n:>8,} households x {sc.days} days: {best:.2f} s CPU ({1e3 * best / sc.days:.2f} ms/day)"
+        )
+    if len(rows) >= 2:
+        n, t = np.array(rows, float).T
+        slope, floor = np.polyfit(n, t, 1)
+        print(
+            f"least squares: {floor:.2f} s + {1e3 * slope:.2f} s per 1,000 households "
+            f"(a floor of {1e3 * floor / sc.days:.2f} ms/day)"
         )
     return 0
 
