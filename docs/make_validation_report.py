@@ -148,6 +148,13 @@ def pct(x: float, signed: bool = True) -> str:
     return f"{x:+.0%}" if signed else f"{x:.0%}"
 
 
+def spread(xs: list[float]) -> tuple[float, float, float]:
+    """Mean, min and max over seeds of the finite values (NaN when there are none)."""
+    a = np.array(xs, float)
+    a = a[np.isfinite(a)]
+    return (float(a.mean()), float(a.min()), float(a.max())) if len(a) else (np.nan,) * 3
+
+
 def num(x: float, digits: int = 3) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
@@ -339,36 +346,18 @@ N = {cfg.net_n:,}, mean of {cfg.net_seeds} seeds (`tests/validation/test_network
 # ----------------------------------------------------------------------------- 3. referrals
 def referral_section(cfg: Config, img: Path) -> tuple[str, dict[str, Any]]:
     """Referral premium and churn by referrer state; returns the runs for the renewal section."""
-    ev = v.referral_evidence(
-        "symbiotic_partner",
-        range(cfg.evidence_seeds),
-        days=cfg.referral_days,
-        consumers=cfg.evidence_consumers,
-        jobs=cfg.jobs,
-    )
+    # both measurements on the same seeds, run lengths and sizes
+    runs = dict(days=cfg.referral_days, consumers=cfg.evidence_consumers, jobs=cfg.jobs)
+    seeds = range(cfg.evidence_seeds)
+    ev = v.referral_evidence("symbiotic_partner", seeds, **runs)
     rows = []
     summary: dict[str, Any] = {}
     for h, per_seed in ev["premium"].items():
         for key in ("retention", "spend", "contribution"):
-            ratios = np.array([r[key][2] for r in per_seed], float) - 1
-            ratios = ratios[np.isfinite(ratios)]
-            m = float(ratios.mean()) if len(ratios) else float("nan")
-            lo, hi = (float(ratios.min()), float(ratios.max())) if len(ratios) else (np.nan,) * 2
+            m, lo, hi = spread([r[key][2] - 1 for r in per_seed])
             rows.append((h, key, m, lo, hi))
             summary[(h, key)] = m
-    matching = v.referral_matching(
-        "symbiotic_partner",
-        range(cfg.evidence_seeds),
-        days=cfg.referral_days,
-        consumers=cfg.evidence_consumers,
-        jobs=cfg.jobs,
-    )
-
-    def spread(xs: list[float]) -> tuple[float, float, float]:
-        a = np.array(xs, float)
-        a = a[np.isfinite(a)]
-        return (float(a.mean()), float(a.min()), float(a.max())) if len(a) else (np.nan,) * 3
-
+    matching = v.referral_matching("symbiotic_partner", seeds, **runs)
     matched = {k: spread(x) for k, x in matching["premium"].items()}
     need = spread(matching["ratios"]["need_rate"])
     known = spread(matching["ratios"]["known_30_days"])
@@ -398,8 +387,8 @@ def referral_section(cfg: Config, img: Path) -> tuple[str, dict[str, Any]]:
     for i in range(3):
         ax.plot([i] * len(by_seed), by_seed[:, i], ".", color=colours[i], ms=8, alpha=0.6)
         ax.plot([i - 0.25, i + 0.25], [rel[i], rel[i]], color=colours[i], lw=3)
-    spread = max(0.1, float(np.nanmax(np.abs(by_seed - 1))) * 1.3)
-    ax.set_ylim(1 - spread, 1 + spread)
+    half = max(0.1, float(np.nanmax(np.abs(by_seed - 1))) * 1.3)
+    ax.set_ylim(1 - half, 1 + half)
     ax.set_xlim(-0.6, 2.6)
     ax.set_xticks(
         range(3), ["non-referred", "referred,\nreferrer active", "referred,\nreferrer lapsed"]

@@ -357,24 +357,29 @@ AWARE_BUCKETS = (30, 365)  # days known before the first purchase: < 30, 30-364,
 
 def _matching_one(args: tuple[Any, int, dict[str, Any]]) -> dict[str, Any]:
     """One run's referral premium under each matching of :data:`MATCHINGS`."""
-    from sim.analytics.patterns import REFERRAL_WINDOW, matched_survival_premium
+    from sim.analytics.patterns import (
+        REFERRAL_MONTH,
+        REFERRAL_WINDOW,
+        matched_survival_premium,
+        referral_cohort,
+    )
     from sim.api import run
 
     name, seed, overrides = args
     r = run(_scenario(name, overrides), seed=seed, counterfactual=False)
     pop, tx = r.model.pop, r.transactions
-    referred_days = tx.loc[tx["referrer"].to_numpy() >= 0, "day"]
-    if not len(referred_days):
+    if not (tx["referrer"].to_numpy() >= 0).any():
         return {"premium": dict.fromkeys(MATCHINGS, float("nan")), "ratios": {}, "n": 0}
-    start = int(referred_days.min())
+    cohort = referral_cohort(tx)
     cust = np.flatnonzero(pop.purchases > 0)
     known = pop.acq_day[cust] - pop.aware_day[cust]
+    month = (pop.acq_day[cust] // REFERRAL_MONTH).astype(np.int64)
     label = {
         "none": np.zeros(len(cust), np.int64),
         "segment": pop.segment[cust].astype(np.int64),
-        "month": (pop.acq_day[cust] // 30).astype(np.int64),
+        "month": month,
     }
-    label["segment, month"] = label["segment"] * 1_000_000 + pop.acq_day[cust] // 30
+    label["segment, month"] = label["segment"] * 1_000_000 + month
     label["segment, month, awareness"] = label["segment, month"] * 10 + np.digitize(
         known, AWARE_BUCKETS
     )
@@ -384,17 +389,17 @@ def _matching_one(args: tuple[Any, int, dict[str, Any]]) -> dict[str, Any]:
             tx,
             r.observation_end,
             pd.Series(label[k], index=cust),
-            cohort=(start, 1_000_000),
+            cohort=cohort,
             window=REFERRAL_WINDOW,
         )
         premium[k] = m["premium"]
         n = max(n, m["referred"].n)
-    late = pop.acq_day[cust] >= start
+    late = pop.acq_day[cust] >= cohort[0]
     df = pd.DataFrame(
         {
             "referred": pop.referrer[cust] >= 0,
             "segment": pop.segment[cust],
-            "cohort": pop.acq_day[cust] // 30,
+            "cohort": month,
             "need_rate": pop.need_rate[cust],
             "known_30_days": (known >= AWARE_BUCKETS[0]).astype(np.float64),
         }

@@ -389,16 +389,21 @@ REFERRAL_MONTH = 30  # days: referred customers are compared with others of the 
 MIN_ACTIVITY_COHORT = 500
 
 
+def referral_cohort(transactions: pd.DataFrame) -> tuple[int, int]:
+    """The customers the referral premium compares: acquired from the first referred
+    customer's first purchase on. Why: a program that starts late would otherwise set its
+    referred customers against another era's (a subsidy's one-time buyers, say)."""
+    referred_days = transactions.loc[transactions["referrer"].to_numpy() >= 0, "day"]
+    start = int(referred_days.min()) if len(referred_days) else 0
+    return max(REFERRAL_COHORT[0], start), REFERRAL_COHORT[1]
+
+
 def _referral(x: PatternInputs) -> Measured:
-    # compare like with like: customers acquired since the first referred customer (a
-    # program that starts late would otherwise set its referred customers against another
-    # era's, e.g. a subsidy's one-time buyers), each referred customer against the others
-    # acquired in the same month (Schmitt et al. matched on time of acquisition: a program
-    # that grows for years refers mostly late, when every customer survives better)
+    # each referred customer against the others acquired in the same month (Schmitt et al.
+    # matched on time of acquisition: a program that grows for years refers mostly late,
+    # when every customer survives better)
     tx = x.transactions
-    referred_days = tx.loc[tx["referrer"].to_numpy() >= 0, "day"]
-    start = max(REFERRAL_COHORT[0], int(referred_days.min()) if len(referred_days) else 0)
-    cohort = (start, REFERRAL_COHORT[1])
+    cohort = referral_cohort(tx)
     p = purchases(tx, x.observation_end)
     month = pd.Series(p.acquired // REFERRAL_MONTH, index=p.ids)
     m = matched_survival_premium(
