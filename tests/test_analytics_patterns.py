@@ -176,6 +176,10 @@ def test_matched_survival_premium_compares_within_strata():
     assert r["expected"] == pytest.approx(7 / 3)
     assert r["premium"] == pytest.approx(-1 / 7)
     assert r["unmatched"] == 1
+    # by default the strata are acquisition months: 7 (day 95) joins "late" (days 90-119)
+    by_month = matched_survival_premium(log, 300, cohort=(0, 100))
+    assert (by_month["referred"].customers, by_month["referred"].n) == (3, 4)
+    assert by_month["premium"] == pytest.approx(3 / (1 / 3 + 3) - 1)
     with pytest.raises(ValueError, match="strata"):
         matched_survival_premium(log, 300, strata.drop(4), cohort=(0, 100))
 

@@ -180,6 +180,24 @@ def orders_fall_after_cut(
     return {"fall": 1 - a / b if b > 0 else float("nan"), "before_mean": b, "after_mean": a}
 
 
+def _survivors(
+    transactions: pd.DataFrame,
+    observation_end: int,
+    age: int,
+    cohort: tuple[int, int],
+    window: int,
+) -> tuple[Purchases, np.ndarray, np.ndarray, np.ndarray]:
+    """What both referral premiums start from: the purchases, and per customer whether they
+    survive to ``age`` (no ``window``-day gap), qualify (acquired in ``cohort`` and
+    observable at ``age``) and their referrer (-1: none)."""
+    start, end = check_cohort(cohort)
+    p = purchases(transactions, observation_end)
+    survives = p.first_lapse_age(window) > age
+    qualifies = (p.acquired >= start) & (p.acquired < end) & (p.acquired + age <= p.observation_end)
+    referrer = p.column(transactions, "referrer")[p.start].astype(np.int64)
+    return p, survives, qualifies, referrer
+
+
 def referral_survival_premium(
     transactions: pd.DataFrame,
     observation_end: int,
@@ -197,12 +215,9 @@ def referral_survival_premium(
     premium_referrer_inactive, and a ``Share`` for referred, not_referred,
     referrer_active, referrer_inactive.
     """
-    start, end = check_cohort(cohort)
-    p = purchases(transactions, observation_end)
-    e = p.observation_end
-    survives = p.first_lapse_age(window) > age
-    qualifies = (p.acquired >= start) & (p.acquired < end) & (p.acquired + age <= e)
-    referrer = p.column(transactions, "referrer")[p.start].astype(np.int64)
+    p, survives, qualifies, referrer = _survivors(
+        transactions, observation_end, age, cohort, window
+    )
     referred = qualifies & (referrer >= 0)
     ref_pos = np.minimum(np.searchsorted(p.ids, referrer), max(len(p.ids) - 1, 0))
     ref_known = referred & (p.ids[ref_pos] == referrer) if len(p.ids) else referred
@@ -235,7 +250,7 @@ def referral_survival_premium(
 def matched_survival_premium(
     transactions: pd.DataFrame,
     observation_end: int,
-    strata: pd.Series,
+    strata: pd.Series | None = None,
     age: int = 180,
     cohort: tuple[int, int] = DEFAULT_COHORT,
     window: int = DEFAULT_WINDOW,
@@ -244,7 +259,8 @@ def matched_survival_premium(
     customer compared with the non-referred customers of the same stratum.
 
     ``strata``: a label per customer id (e.g. segment and acquisition month: Schmitt, Skiera
-    & Van den Bulte 2011 matched on demographics and time of acquisition). Indirect
+    & Van den Bulte 2011 matched on demographics and time of acquisition); None: the
+    acquisition month (``REFERRAL_MONTH`` days, from the log alone). Indirect
     standardisation: premium = (referred survivors) / (what the referred would have had at
     their strata's non-referred survival) - 1, over referred customers whose stratum has
     non-referred customers. Why: a program that grows over years refers mostly late, and
@@ -252,16 +268,17 @@ def matched_survival_premium(
     Keys: premium, referred (survivors of those compared, a Share), expected (survivors
     the strata imply), unmatched (referred customers left out: no comparison in stratum).
     """
-    start, end = check_cohort(cohort)
-    p = purchases(transactions, observation_end)
-    survives = p.first_lapse_age(window) > age
-    qualifies = (p.acquired >= start) & (p.acquired < end) & (p.acquired + age <= p.observation_end)
+    p, survives, qualifies, referrer = _survivors(
+        transactions, observation_end, age, cohort, window
+    )
     q = np.flatnonzero(qualifies)
-    referred = p.column(transactions, "referrer")[p.start][q].astype(np.int64) >= 0
-    survives = survives[q]
-    label = strata.reindex(p.ids[q]).to_numpy()
-    if pd.isna(label).any():
-        raise ValueError("strata: every customer compared needs a stratum")
+    referred, survives = referrer[q] >= 0, survives[q]
+    if strata is None:
+        label = p.acquired[q] // REFERRAL_MONTH
+    else:
+        label = strata.reindex(p.ids[q]).to_numpy()
+        if pd.isna(label).any():
+            raise ValueError("strata: every customer compared needs a stratum")
     codes = pd.factorize(label)[0]
     m = int(codes.max()) + 1 if len(codes) else 0
     n_non = np.bincount(codes[~referred], minlength=m)
@@ -404,11 +421,7 @@ def _referral(x: PatternInputs) -> Measured:
     # when every customer survives better)
     tx = x.transactions
     cohort = referral_cohort(tx)
-    p = purchases(tx, x.observation_end)
-    month = pd.Series(p.acquired // REFERRAL_MONTH, index=p.ids)
-    m = matched_survival_premium(
-        tx, x.observation_end, month, cohort=cohort, window=REFERRAL_WINDOW
-    )
+    m = matched_survival_premium(tx, x.observation_end, cohort=cohort, window=REFERRAL_WINDOW)
     r = referral_survival_premium(tx, x.observation_end, cohort=cohort, window=REFERRAL_WINDOW)
     ref = m["referred"]
     return Measured(
