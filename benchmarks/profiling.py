@@ -1,9 +1,9 @@
 """Profile one symbiosim run with pyinstrument (the profile in docs/performance.md).
 
-python benchmarks/profile.py --n 100000 --days 365
-python benchmarks/profile.py --n 5000 --cprofile      # cProfile, sorted by own time
-python benchmarks/profile.py --default --by-year      # the default run's cost per day, by year
-python benchmarks/profile.py --by-size 1000 2500 5000 10000  # the default run at other sizes
+python benchmarks/profiling.py --n 100000 --days 365
+python benchmarks/profiling.py --n 5000 --cprofile      # cProfile, sorted by own time
+python benchmarks/profiling.py --default --by-year      # the default run's cost per day, by year
+python benchmarks/profiling.py --by-size 1000 2500 5000 10000  # the default run at other sizes
 """
 
 from __future__ import annotations
