@@ -562,7 +562,10 @@ class SocialCommerceModel(mesa.Model):
     def _choose(self, today: Today, need: np.ndarray) -> Choices:
         """5. logit choice between the platform's options and the outside option."""
         choice = gumbel_choice(self.utilities(today, need), self.stream("choice"))
-        today.row["outside_choices"] = int(np.count_nonzero(choice == OUTSIDE))
+        outside = need[choice == OUTSIDE]
+        today.row["outside_choices"] = len(outside)
+        pop = self.pop
+        pop.declined[outside[pop.purchases[outside] == 0]] = True  # turned the platform down
         return Choices(need, choice)
 
     def _orders(self, today: Today, choices: Choices) -> Orders:

@@ -71,6 +71,7 @@ class Population:
     aware: np.ndarray = field(init=False)
     aware_day: np.ndarray = field(init=False)
     aware_channel: np.ndarray = field(init=False)
+    declined: np.ndarray = field(init=False)  # chose elsewhere with a need, before any purchase
     content_source: np.ndarray = field(init=False)
     trust: np.ndarray = field(init=False)
     satisfaction: np.ndarray = field(init=False)
@@ -107,6 +108,7 @@ class Population:
         self.aware = np.zeros(n, bool)
         self.aware_day = np.full(n, -1, np.int32)
         self.aware_channel = np.full(n, Channel.NONE, np.int8)
+        self.declined = np.zeros(n, bool)
         self.content_source = np.full(n, -1, np.int32)
         self.trust = np.full(n, 0.5)
         self.satisfaction = np.zeros(n)
@@ -208,6 +210,7 @@ STATE_COLUMNS = (
     "aware",
     "aware_day",
     "aware_channel",
+    "declined",
     "trust",
     "satisfaction",
     "attachment",

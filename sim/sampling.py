@@ -152,6 +152,43 @@ def random_neighbour(
     return out
 
 
+def weighted_neighbour(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    nodes: np.ndarray,
+    eligible: np.ndarray,
+    weights: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One eligible neighbour per node in ``nodes``, each with probability proportional to
+    its ``weights`` entry (-1 where no eligible neighbour has weight > 0).
+
+    An exponential race: every eligible (node, neighbour) pair draws E / w, E a standard
+    exponential, and each node takes the pair that finishes first; the winner is neighbour j
+    with probability w_j / sum(w) (Efraimidis & Spirakis 2006, one item per node).
+    """
+    nodes = _as_int64(nodes)
+    out = np.full(len(nodes), -1, np.int64)
+    starts = indptr[nodes]
+    lens = indptr[nodes + 1] - starts
+    total = int(lens.sum())
+    if total == 0:
+        return out
+    nbr = indices[_ranges(starts, lens, total)]
+    w = weights[nbr]
+    keep = eligible[nbr] & (w > 0)
+    m = int(keep.sum())
+    if m == 0:
+        return out
+    owner = np.arange(len(nodes)).repeat(lens)[keep]
+    nbr, w = nbr[keep], w[keep]
+    order = np.lexsort((rng.standard_exponential(m) / w, owner))  # by owner, then finish
+    owner, nbr = owner[order], nbr[order]
+    first = _group_starts(owner)
+    out[owner[first]] = nbr[first]
+    return out
+
+
 def rank_within(keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A random rank (0, 1, ...) of each element among the elements sharing its key."""
     n = len(keys)
@@ -245,6 +282,15 @@ class Neighbourhood:
     ) -> np.ndarray:
         return random_neighbour(self.indptr, self.indices, nodes, eligible, rng)
 
+    def weighted_neighbour(
+        self,
+        nodes: np.ndarray,
+        eligible: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        return weighted_neighbour(self.indptr, self.indices, nodes, eligible, weights, rng)
+
     def expand(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return expand_neighbours(self.indptr, self.indices, nodes)
 
@@ -306,3 +352,31 @@ class CompleteNeighbourhood(Neighbourhood):
         nbr = np.tile(np.arange(self.n, dtype=np.int64), len(nodes))
         keep = nbr != nodes[owner]
         return owner[keep], nbr[keep]
+
+    def weighted_neighbour(
+        self,
+        nodes: np.ndarray,
+        eligible: np.ndarray,
+        weights: np.ndarray,
+        rng: np.random.Generator,
+    ) -> np.ndarray:
+        """Everyone else is a neighbour: a draw from the eligible by cumulative weight,
+        redrawn where it lands on the node itself (exactly proportional among the others)."""
+        nodes = np.asarray(nodes, np.int64)
+        out = np.full(len(nodes), -1, np.int64)
+        cand = np.flatnonzero(eligible & (weights > 0))
+        if len(cand) == 0 or len(nodes) == 0:
+            return out
+        cum = np.cumsum(weights[cand], dtype=np.float64)
+        # a node whose only eligible neighbour would be itself has none
+        todo = np.flatnonzero(~((len(cand) == 1) & (cand[0] == nodes)))
+        while len(todo):
+            pick = cand[
+                np.minimum(
+                    np.searchsorted(cum, rng.random(len(todo)) * cum[-1], "right"), len(cand) - 1
+                )
+            ]
+            ok = pick != nodes[todo]
+            out[todo[ok]] = pick[ok]
+            todo = todo[~ok]
+        return out

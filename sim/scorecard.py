@@ -137,7 +137,9 @@ def subsidy_cut_day(scenario: Any, observation_end: int) -> int | None:
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("referral_premium", "symbiotic_partner"): (
         "referrals reach households that knew the platform for long without buying: they "
-        "need it less than the others acquired in the same month (docs/validation.md §3)"
+        "need it less than the others acquired in the same month (docs/validation.md §3); "
+        "partners who pick friends by need (policy.partner.referral_targeting: matched) "
+        "close it, but that is not yet the default"
     ),
 }
 

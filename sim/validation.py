@@ -173,8 +173,10 @@ def diffusion_scenario(
             "content_reward": 0.0,
             "reward_pool_share": 0.0,
             # no intensity: partners refer at the full rate and buyers join with their
-            # propensity x trust, whatever the (here zero) rewards, as the limit assumes
+            # propensity x trust, whatever the (here zero) rewards, and refer any non-customer
+            # friend, as the limit assumes
             "effort_half_reward": 0.0,
+            "referral_targeting": "random",
             "earnings_half": 0.0,
         }
     return sc
@@ -414,6 +416,7 @@ def referral_matching(
     *,
     days: int | None = None,
     consumers: int | None = None,
+    overrides: dict[str, Any] | None = None,
     jobs: int = 1,
 ) -> dict[str, Any]:
     """Where the referral premium comes from: the scorecard's 180-day survival premium of
@@ -425,9 +428,12 @@ def referral_matching(
     Also, matched on segment and month: the referred's need rate and their share who had
     known the platform for 30 days or more when they first bought, over the non-referred's.
     Returns {"premium": {matching: [per seed]}, "ratios": {name: [per seed]}, "referred":
-    [customers compared per seed]}.
+    [customers compared per seed]}. ``overrides``: dotted-path settings of the scenario
+    (e.g. ``{"policy.partner.referral_targeting": "random"}``).
     """
-    overrides: dict[str, Any] = {} if days is None else {"days": days}
+    overrides = dict(overrides or {})
+    if days is not None:
+        overrides["days"] = days
     if consumers is not None:
         overrides["population.consumers"] = consumers
     runs = parallel_map(_matching_one, [(scenario, int(s), overrides) for s in seeds], jobs)

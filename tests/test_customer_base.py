@@ -322,3 +322,60 @@ def test_rewards_bind_more_the_bigger_they_are_but_saturate():
         gains.append(a[0])
     assert gains[0] < gains[1] < gains[2] < gains[3] <= 0.05
     assert gains[3] - gains[2] < gains[1] - gains[0]
+
+
+# --------------------------------------------------------------------------- referral match quality
+def test_weighted_neighbour_picks_in_proportion_to_weight():
+    from sim.sampling import CompleteNeighbourhood, Neighbourhood
+
+    # a star: node 0's neighbours 1, 2, 3 with weights 1, 3, 0; node 3 ineligible anyway
+    nb = Neighbourhood(np.array([0, 3, 4, 5, 6]), np.array([1, 2, 3, 0, 0, 0]))
+    w = np.array([5.0, 1.0, 3.0, 0.0])
+    eligible = np.array([True, True, True, True])
+    rng = np.random.default_rng(1)
+    pick = nb.weighted_neighbour(np.zeros(40_000, np.int64), eligible, w, rng)
+    share = np.bincount(pick, minlength=4) / len(pick)
+    np.testing.assert_allclose(share, [0.0, 0.25, 0.75, 0.0], atol=0.01)
+    assert (nb.weighted_neighbour(np.array([1]), ~eligible, w, rng) == -1).all()
+    full = CompleteNeighbourhood(4)
+    pick = full.weighted_neighbour(np.full(40_000, 2), eligible, w, rng)
+    share = np.bincount(pick, minlength=4) / len(pick)
+    np.testing.assert_allclose(share, [5 / 6, 1 / 6, 0.0, 0.0], atol=0.01)  # never itself
+    only_self = np.array([False, False, True, False])
+    assert (full.weighted_neighbour(np.array([2]), only_self, w, rng) == -1).all()
+
+
+@pytest.mark.parametrize("targeting", ["matched", "random"])
+def test_partners_do_not_refer_friends_who_bought_elsewhere(targeting):
+    m = model_of(
+        "symbiotic_partner",
+        **{
+            "policy.partner.start_day": 0,
+            "policy.partner.referral_rate": 1.0,
+            "policy.partner.effort_half_reward": 0.0,  # refer at the full rate
+            "policy.partner.referral_targeting": targeting,
+        },
+    )
+    pop = m.pop
+    partners = np.arange(0, m.n, 2)
+    pop.partner[partners] = True
+    pop.purchases[partners] = 1
+    pop.acq_day[partners] = 0
+    pop.last_purchase[partners] = 0
+    pop.aware[:] = True
+    pop.declined[:] = pop.purchases == 0  # every non-customer bought elsewhere
+    m.resync()
+    m.day = 1
+    today = m._start_day()
+    m._exposure(today)
+    made = today.row["referrals_made"]
+    assert made == 0 if targeting == "matched" else made > 0
+
+
+def test_a_consumer_who_chooses_elsewhere_before_buying_is_marked_declined():
+    m = model_of("symbiotic_partner", **{"population.initial_aware": 1.0})
+    m.run(30)
+    pop = m.pop
+    assert pop.declined.any()
+    assert pop.aware[pop.declined].all()  # only the aware decide
+    assert not (pop.declined & (pop.acq_day == 0)).any()  # a day-0 buyer had not declined

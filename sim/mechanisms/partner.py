@@ -8,7 +8,10 @@ While the program runs:
   yet a customer and has no referrer with probability ``referral_rate`` x R / (R +
   ``effort_half_reward``) a day (effort rises with the reward, concavely, and stops when
   referring pays nothing); the friend gains a match bonus (the referrer knows their needs:
-  Schmitt, Skiera & Van den Bulte 2011) and, if unaware, becomes aware;
+  Schmitt, Skiera & Van den Bulte 2011) and, if unaware, becomes aware. With
+  ``referral_targeting: matched`` match quality is also in whom they pick: a friend in
+  proportion to how often they need what the platform sells, never one who has turned it
+  down (had a need and bought elsewhere, never on the platform) — the referrer knows both;
 * partners post content more when content pays: their posting chance is multiplied by
   1 + C / (C + ``content_half_reward``), C the content reward;
 * payouts (:func:`sim.submodels.rewards.partner_payouts`), all written to the hash-chained
@@ -194,12 +197,14 @@ class PartnerProgram(Mechanism):
         if not self.on:
             return
         model, pop, idx = self.model, self.model.pop, self.model.index
+        matched = self.cfg.referral_targeting == "matched"
         acting, friends = referral_targets(
             np.flatnonzero(pop.partner & idx.active),
             self.referral_effort(),
-            idx.referable,
+            idx.referable & ~pop.declined if matched else idx.referable,
             model.nb,
             self.rng,
+            weights=pop.need_rate if matched else None,
         )
         today.row["referrals_made"] = len(friends)
         if not len(friends):

@@ -100,14 +100,19 @@ def referral_targets(
     eligible: np.ndarray,
     nb: Neighbourhood,
     rng: np.random.Generator,
+    weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each referrer, with probability ``rate``, picks one ``eligible`` neighbour (not yet a
-    customer, no referrer). Two referrers picking the same friend: the lower-numbered wins.
+    customer, no referrer): uniformly, or in proportion to ``weights`` (one per consumer).
+    Two referrers picking the same friend: the lower-numbered wins.
     Returns (referrer, friend) pairs, friends distinct and ascending."""
     acting = referrers[rng.random(len(referrers)) < rate]
     if len(acting) == 0:
         return _EMPTY, _EMPTY
-    target = nb.random_neighbour(acting, eligible, rng)
+    if weights is None:
+        target = nb.random_neighbour(acting, eligible, rng)
+    else:
+        target = nb.weighted_neighbour(acting, eligible, weights, rng)
     ok = target >= 0
     acting, target = acting[ok], target[ok]
     first = _first_of_each(target)

@@ -1,9 +1,11 @@
-"""Why the referral premium is a known gap of the shipped defaults (sim.scorecard.KNOWN_GAPS,
-docs/validation.md §3): measured against every other customer, referred customers survive
-better; against the customers acquired in the same month they survive worse, because
-referrals reach households that had known the platform for a while without buying (they
-need it less); compared also on how long they had known it, the difference is small.
-If a change to the referral mechanisms moves these, the known gap and §3 must be revisited.
+"""Where the referral premium comes from (docs/validation.md §3): match quality in whom a
+partner refers (``policy.partner.referral_targeting``). Referring any non-customer friend
+("random", the default) reaches households that had known the platform for a while without
+buying (they need it less): against the customers acquired in the same month they survive
+worse — the scorecard's known gap — and only against everyone (an artefact of acquisition
+timing) do they look better. A referrer who knows their friends' needs ("matched") picks
+friends in proportion to their need and skips those who bought elsewhere: the same-month
+premium turns positive, and the referred need the platform as much as their month's others.
 """
 
 from __future__ import annotations
@@ -16,22 +18,45 @@ from sim import validation as v
 pytestmark = pytest.mark.slow
 
 
+def _evidence(targeting: str) -> dict:
+    return v.referral_matching(
+        "symbiotic_partner",
+        seeds=range(3),
+        jobs=2,
+        overrides={"policy.partner.referral_targeting": targeting},
+    )
+
+
 @pytest.fixture(scope="module")
-def evidence():
-    return v.referral_matching("symbiotic_partner", seeds=range(3), jobs=2)
+def matched():
+    return _evidence("matched")
 
 
-def test_the_unmatched_premium_is_acquisition_timing(evidence):
-    premium = {k: float(np.mean(x)) for k, x in evidence["premium"].items()}
+@pytest.fixture(scope="module")
+def random_targets():
+    return _evidence("random")
+
+
+def _mean(evidence: dict, key: str) -> dict[str, float]:
+    return {k: float(np.mean(x)) for k, x in evidence[key].items()}
+
+
+def test_random_referrals_show_a_premium_only_against_other_months(random_targets):
+    premium = _mean(random_targets, "premium")
     assert set(premium) == set(v.MATCHINGS)
-    assert premium["none"] > 0.05, premium  # against everyone: a premium of the published size
-    assert premium["segment"] > 0.05, premium  # segments do not explain it
+    assert premium["none"] > 0.05, premium  # against everyone: acquisition timing
     assert premium["month"] < -0.05, premium  # against the same month's customers: a deficit
-    assert premium["segment, month"] < -0.05, premium
     assert abs(premium["segment, month, awareness"]) < 0.15, premium  # time known explains it
+    ratios = _mean(random_targets, "ratios")
+    assert ratios["need_rate"] < 0.85, ratios  # they need the platform less
+    assert ratios["known_30_days"] > 1.3, ratios
 
 
-def test_referred_customers_need_the_platform_less(evidence):
-    assert float(np.mean(evidence["ratios"]["need_rate"])) < 0.85, evidence["ratios"]
-    assert float(np.mean(evidence["ratios"]["known_30_days"])) > 1.3, evidence["ratios"]
-    assert min(evidence["referred"]) > 500  # enough referred customers to compare
+def test_match_quality_turns_the_same_month_premium_positive(matched, random_targets):
+    m, r = _mean(matched, "premium"), _mean(random_targets, "premium")
+    assert m["month"] > 0.0, m
+    assert m["month"] > r["month"] + 0.15, (m, r)
+    assert m["segment, month"] > 0.0, m
+    ratios = _mean(matched, "ratios")
+    assert 0.85 < ratios["need_rate"] < 1.2, ratios  # they need it as much as their month
+    assert min(matched["referred"]) > 500  # enough referred customers to compare
