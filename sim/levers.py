@@ -33,7 +33,9 @@ class Lever:
     widens to show them); ``unit``: "%" (a share shown in percent), "yuan", "days" or "";
     ``options``: the choices of a "choice" lever. ``responds``: the outputs it is meant to
     move and in which direction as it goes from ``lo`` to ``hi`` (or off to on) — daily
-    columns (summed over the run) or KPI keys — in ``home``, the shipped scenario where it
+    columns (summed over the run), a share of two daily columns written ``"a/b"`` (the sum of
+    ``a`` over the sum of ``b``: a lever that changes the market's size moves both) or KPI
+    keys — in ``home``, the shipped scenario where it
     matters; ``tests/test_levers.py`` checks each one. A lever that moves money but no
     behaviour says so in ``moves``.
     """

@@ -86,7 +86,7 @@ class LoyaltyPoints(Mechanism):
             "bool",
             moves="needs met on the platform rather than elsewhere (points are a switching "
             "cost); they build no attachment, so dropout, and total orders, move little",
-            responds=(("outside_choices", -1),),
+            responds=(("outside_choices/needs", -1),),
             home="loyalty_points",
         ),
         Lever(
@@ -98,7 +98,7 @@ class LoyaltyPoints(Mechanism):
             10.0,
             0.5,
             moves="needs met on the platform rather than elsewhere, points liability",
-            responds=(("outside_choices", -1), ("points_issued", 1)),
+            responds=(("outside_choices/needs", -1), ("points_issued", 1)),
             home="loyalty_points",
         ),
         Lever(
