@@ -392,12 +392,13 @@ class Partner(Window):
         "effort rises with the reward per referral R: rate x R / (R + effort_half_reward).",
     )
     referral_targeting: Literal["random", "matched"] = Field(
-        "random",
+        "matched",
         description="Whom a partner refers. random: any non-customer friend, uniformly (the "
-        "analytic referral limit). matched: the referrer knows their friends' needs (the match "
+        "analytic referral limit, where referred customers survive worse than their month's "
+        "others). matched (the default): the referrer knows their friends' needs (the match "
         "quality of Schmitt, Skiera & Van den Bulte 2011): a non-customer friend in proportion "
         "to how often they need what the platform sells, never one who has turned it down "
-        "(had a need and bought elsewhere, never on the platform). Not yet the default: see "
+        "(had a need and bought elsewhere, never on the platform); what it produces: "
         "docs/validation.md §3.",
     )
     effort_half_reward: NonNeg = Field(

@@ -134,14 +134,7 @@ def subsidy_cut_day(scenario: Any, observation_end: int) -> int | None:
 #: target rows the shipped defaults are known to miss, with the reason (a known gap still
 #: fails; tests/test_patterns.py requires it to fail until a mechanism closes it, so the
 #: entry cannot outlive the gap)
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("referral_premium", "symbiotic_partner"): (
-        "referrals reach households that knew the platform for long without buying: they "
-        "need it less than the others acquired in the same month (docs/validation.md §3); "
-        "partners who pick friends by need (policy.partner.referral_targeting: matched) "
-        "close it, but that is not yet the default"
-    ),
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _named(inputs: dict[str, Any]) -> dict[str, Any]:

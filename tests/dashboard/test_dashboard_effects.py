@@ -85,8 +85,12 @@ def test_the_partner_share_moves_partners_not_only_money(
     table = effects.effects_table(sc, [*KEYS, "partners"])
     share = table[table["lever"] == "Partner share of referred purchases"]
     up = share[share["step"] == effects.UP].set_index("kpi")
+    down = share[share["step"] == effects.DOWN].set_index("kpi")
     # the share changes who joins and how hard they refer, so the runs part (the old model
-    # gave identical partner counts); the direction over the whole range is tests/test_levers
-    assert not up.loc["partners", "identical"] and not up.loc["rewards_paid", "identical"]
+    # gave identical partner counts on both steps; in a panel this small one step of 2
+    # points may leave all three seeds' few partners unchanged); the direction over the
+    # whole range is tests/test_levers
+    assert not (up.loc["partners", "identical"] and down.loc["partners", "identical"])
+    assert not up.loc["rewards_paid", "identical"]
     assert np.isfinite(up.loc["partners", "effect"])
     assert "partners" in up.loc["partners", "moves"]

@@ -1,11 +1,12 @@
 """Where the referral premium comes from (docs/validation.md §3): match quality in whom a
 partner refers (``policy.partner.referral_targeting``). Referring any non-customer friend
-("random", the default) reaches households that had known the platform for a while without
-buying (they need it less): against the customers acquired in the same month they survive
-worse — the scorecard's known gap — and only against everyone (an artefact of acquisition
-timing) do they look better. A referrer who knows their friends' needs ("matched") picks
-friends in proportion to their need and skips those who bought elsewhere: the same-month
-premium turns positive, and the referred need the platform as much as their month's others.
+("random", the analytic limit) reaches households that had known the platform for a while
+without buying (they need it less): against the customers acquired in the same month they
+survive worse, and only against everyone (an artefact of acquisition timing) do they look
+better. A referrer who knows their friends' needs ("matched", the default) picks friends in
+proportion to their need and skips those who bought elsewhere: the same-month premium turns
+positive (the scorecard's row), and the referred need the platform as much as their month's
+others.
 """
 
 from __future__ import annotations
