@@ -5,9 +5,10 @@ checksums of every daily column, checksums of the final consumer state, brand an
 state, and the contribution ledger's head hash) is stored in ``tests/data/pinned_kpis.json``.
 It was first recorded before the performance work (commit dfd40ad) and re-recorded when the
 customer-realism work (issue 11) changed what the model computes: dropout, the open market,
-decisions with intensity, and again when partners' referrals became matched to their
-friends' needs (``policy.partner.referral_targeting: matched``, the default). Each case runs in a town where one household in twenty knows the
-platform on day 0, so every mechanism acts within its short horizon.
+decisions with intensity; and again when partners' referrals became matched to their
+friends' needs (``policy.partner.referral_targeting: matched``, the default). Each case
+runs in a town where one household in twenty knows the platform on day 0, so every
+mechanism acts within its short horizon.
 
 The optimisations keep the order of every random draw and every arithmetic operation that
 feeds a decision, so results are bit-identical; the tolerance below (relative 1e-9) only
