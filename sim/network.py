@@ -42,6 +42,7 @@ import numpy as np
 
 from sim.limits import GRAPH_MAX_BYTES, GRAPH_MAX_EDGES, GRAPHML_MAX_BYTES, Limit, format_bytes
 from sim.network_kinds import NETWORK_KINDS
+from sim.sampling import distinct
 
 if TYPE_CHECKING:  # networkx and scipy are imported where used: building a graph needs neither
     from collections.abc import Hashable, Iterable, Sequence
@@ -337,17 +338,6 @@ def _plain(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
 
-def _sorted_unique(a: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (sort + mask: much faster than np.unique on numpy 2.4)."""
-    a = np.sort(a)
-    if len(a) < 2:
-        return a
-    keep = np.empty(len(a), dtype=bool)
-    keep[0] = True
-    np.not_equal(a[1:], a[:-1], out=keep[1:])
-    return a[keep]
-
-
 def _unique_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and the index of each element's value (like np.unique)."""
     order = np.argsort(a, kind="stable")
@@ -618,7 +608,7 @@ def _voronoi(
         if len(nbr) == 0:
             break
         np.minimum.at(best, nbr, prio[owner])
-        new = _sorted_unique(nbr)
+        new = distinct(nbr)
         label[new] = label[inv_prio[best[new]]]
         dist[new] = level
         best[new] = n
