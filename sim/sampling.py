@@ -116,6 +116,21 @@ def first_per_key(keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return order[_group_starts(keys[order])]
 
 
+def _eligible_pairs(
+    indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray, eligible: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (position in ``nodes``, neighbour) pairs whose neighbour is ``eligible``, grouped
+    by position in ascending order, neighbours in adjacency order."""
+    starts = indptr[nodes]
+    lens = indptr[nodes + 1] - starts
+    total = int(lens.sum())
+    if total == 0:
+        return _EMPTY, _EMPTY
+    nbr = indices[_ranges(starts, lens, total)]
+    keep = eligible[nbr]
+    return np.arange(len(nodes)).repeat(lens)[keep], nbr[keep]
+
+
 def random_neighbour(
     indptr: np.ndarray,
     indices: np.ndarray,
@@ -132,18 +147,10 @@ def random_neighbour(
     """
     nodes = _as_int64(nodes)
     out = np.full(len(nodes), -1, np.int64)
-    starts = indptr[nodes]
-    lens = indptr[nodes + 1] - starts
-    total = int(lens.sum())
-    if total == 0:
-        return out
-    nbr = indices[_ranges(starts, lens, total)]
-    keep = eligible[nbr]
-    m = int(keep.sum())
+    owner, nbr = _eligible_pairs(indptr, indices, nodes, eligible)
+    m = len(nbr)
     if m == 0:
         return out
-    owner = np.arange(len(nodes)).repeat(lens)[keep]
-    nbr = nbr[keep]
     perm = rng.permutation(m)
     inv = np.empty(m, np.int64)
     inv[perm] = np.arange(m)
@@ -169,20 +176,12 @@ def weighted_neighbour(
     """
     nodes = _as_int64(nodes)
     out = np.full(len(nodes), -1, np.int64)
-    starts = indptr[nodes]
-    lens = indptr[nodes + 1] - starts
-    total = int(lens.sum())
-    if total == 0:
-        return out
-    nbr = indices[_ranges(starts, lens, total)]
-    w = weights[nbr]
-    keep = eligible[nbr] & (w > 0)
-    m = int(keep.sum())
+    owner, nbr = _eligible_pairs(indptr, indices, nodes, eligible & (weights > 0))
+    m = len(nbr)
     if m == 0:
         return out
-    owner = np.arange(len(nodes)).repeat(lens)[keep]
-    nbr, w = nbr[keep], w[keep]
-    order = np.lexsort((rng.standard_exponential(m) / w, owner))  # by owner, then finish
+    race = rng.standard_exponential(m) / weights[nbr]
+    order = np.lexsort((race, owner))  # by owner, then finish
     owner, nbr = owner[order], nbr[order]
     first = _group_starts(owner)
     out[owner[first]] = nbr[first]
