@@ -505,11 +505,14 @@ class SocialCommerceModel(mesa.Model):
             points = points + t.points
         return Terms(platform, brand, points)
 
-    def utilities(self, today: Today, who: np.ndarray) -> np.ndarray:
+    def utilities(
+        self, today: Today, who: np.ndarray, options: tuple[int, ...] = _PLATFORM_OPTIONS
+    ) -> np.ndarray:
         """The utility of every option (consumers x Option) for ``who`` today: the
         platform's options as the mechanisms offer and price them, and the outside option.
         The choice draws from it; mechanisms use it to model other decisions (whether an
-        invited friend joins a group)."""
+        invited friend joins a group), and may ask only for the platform ``options`` they
+        read (the others are left unavailable, -inf: a day prices what it uses)."""
         pop, beh, plat, sc = (
             self.pop,
             self.scenario.behaviour,
@@ -543,7 +546,7 @@ class SocialCommerceModel(mesa.Model):
         for m in self._hooks["offer"]:
             m.offer(today, menu)
         prices: list[Any] = [None] * N_OPTIONS
-        for option in _PLATFORM_OPTIONS:
+        for option in options:
             if menu.extra[option] is not None:
                 t = self.price_terms(today, option, who, first)
                 prices[option] = 1.0 - t.platform - t.brand - t.points

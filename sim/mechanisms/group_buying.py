@@ -233,7 +233,7 @@ class GroupBuying(Mechanism):
         pop, cfg, beh = model.pop, self.cfg, model.scenario.behaviour
         rate = pop.need_rate[invitees] * today.conditions.need_factor
         p_need = 1.0 - (1.0 - np.minimum(rate, 1.0)) ** cfg.window_days
-        u = model.utilities(today, invitees)
+        u = model.utilities(today, invitees, (GROUP,))
         social = beh.invite_weight * pop.social_susceptibility[invitees]
         with np.errstate(over="ignore", invalid="ignore"):
             gap = u[:, GROUP] + social - u[:, OUTSIDE]
