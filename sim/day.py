@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from sim._fast import full
 from sim.columns import DailyRow
 from sim.population import Option
 from sim.shocks import Conditions
@@ -179,4 +180,4 @@ class Acts:
     def add(self, nodes: np.ndarray, weight: float = 1.0) -> None:
         if len(nodes):
             self.nodes.append(np.asarray(nodes, np.int64))
-            self.weights.append(np.full(len(nodes), float(weight)))
+            self.weights.append(full(len(nodes), float(weight)))

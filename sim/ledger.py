@@ -18,6 +18,8 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
+from sim._fast import full
+
 
 class Entry(IntEnum):
     """Kinds of ledger entries. Contributions carry amount 0; payouts carry yuan."""
@@ -182,7 +184,7 @@ def _kind_codes(kinds: np.ndarray) -> np.ndarray:
 def _row_hashes(block: Block, rows: np.ndarray | None = None) -> bytes:
     """Cheap 64-bit per-row digests (FNV-style mix of the four columns)."""
     rows = (_entry_digests(block) if rows is None else rows).view(np.uint64)
-    h = np.full(len(rows), _FNV_OFFSET)
+    h = full(len(rows), _FNV_OFFSET, np.uint64)
     for c in range(rows.shape[1]):  # array integer ops wrap silently (no overflow warning)
         h ^= rows[:, c]
         h *= _FNV_PRIME

@@ -445,7 +445,7 @@ class SocialCommerceModel(mesa.Model):
             wom = self.index.wom_factor(plat.word_of_mouth_rate)[unaware]
             # content: s * c * (positive posts seen), non-zero only next to yesterday's posters
             seen = self._pos_seen_at
-            at = np.minimum(np.searchsorted(unaware, seen), len(unaware) - 1)
+            at = np.minimum(unaware.searchsorted(seen), len(unaware) - 1)
             ok = unaware[at] == seen
             at, seen = at[ok], seen[ok]
             content = (
@@ -575,7 +575,7 @@ class SocialCommerceModel(mesa.Model):
         """6. solo buyers buy; mechanisms fill their options (groups form or fail)."""
         solo = choices.chose(SOLO)
         m = len(solo)
-        parts = [Orders(solo, np.full(m, SOLO, np.int8), np.full(m, -1, np.int8), np.full(m, -1))]
+        parts = [Orders(solo, full(m, SOLO, np.int8), full(m, -1, np.int8), full(m, -1, np.int64))]
         for mech in self._hooks["fill"]:
             mech.fill(today, choices, parts)
         if len(parts) == 1:

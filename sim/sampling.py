@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import full
+
 _EMPTY = np.zeros(0, np.int64)
 _INT64 = np.dtype(np.int64)
 
@@ -92,7 +94,7 @@ def sum_by_key(
 
 def first_per_owner(owner: np.ndarray, n_owners: int, rng: np.random.Generator) -> np.ndarray:
     """For pairs grouped by owner, the index of one uniformly random pair per owner (-1 if none)."""
-    out = np.full(n_owners, -1, np.int64)
+    out = full(n_owners, -1, np.int64)
     if len(owner) == 0:
         return out
     perm = rng.permutation(len(owner))
@@ -146,7 +148,7 @@ def random_neighbour(
     :func:`first_per_owner`.
     """
     nodes = _as_int64(nodes)
-    out = np.full(len(nodes), -1, np.int64)
+    out = full(len(nodes), -1, np.int64)
     owner, nbr = _eligible_pairs(indptr, indices, nodes, eligible)
     m = len(nbr)
     if m == 0:
@@ -175,7 +177,7 @@ def weighted_neighbour(
     with probability w_j / sum(w) (Efraimidis & Spirakis 2006, one item per node).
     """
     nodes = _as_int64(nodes)
-    out = np.full(len(nodes), -1, np.int64)
+    out = full(len(nodes), -1, np.int64)
     owner, nbr = _eligible_pairs(indptr, indices, nodes, eligible & (weights > 0))
     m = len(nbr)
     if m == 0:
@@ -338,7 +340,7 @@ class CompleteNeighbourhood(Neighbourhood):
         own = eligible[nodes]
         pos = np.searchsorted(cand, nodes)
         m = len(cand) - own
-        out = np.full(len(nodes), -1, np.int64)
+        out = full(len(nodes), -1, np.int64)
         ok = m > 0
         r = (rng.random(len(nodes)) * np.maximum(m, 1)).astype(np.int64)
         r = np.where(own & (r >= pos), r + 1, r)
@@ -362,7 +364,7 @@ class CompleteNeighbourhood(Neighbourhood):
         """Everyone else is a neighbour: a draw from the eligible by cumulative weight,
         redrawn where it lands on the node itself (exactly proportional among the others)."""
         nodes = np.asarray(nodes, np.int64)
-        out = np.full(len(nodes), -1, np.int64)
+        out = full(len(nodes), -1, np.int64)
         cand = np.flatnonzero(eligible & (weights > 0))
         if len(cand) == 0 or len(nodes) == 0:
             return out

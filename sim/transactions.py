@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim._fast import full
 from sim.day import GROUP, LEADER, SOLO
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class TransactionRecorder:
         if m == 0:
             return
         c = self._cols
-        self._days.append(np.full(m, day, np.int32))
+        self._days.append(full(m, day, np.int32))
         c["consumer"].append(sale.buyers.astype(np.int64, copy=False))
         c["amount"].append(sale.paid)
         c["list_value"].append(sale.list_value)

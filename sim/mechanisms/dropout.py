@@ -77,7 +77,7 @@ class Dropout(Mechanism):
         pop, idx, cfg = self.model.pop, self.model.index, self.cfg
         back = []
         if cfg.social_revival > 0:
-            dormant = np.flatnonzero(~pop.alive & pop.present)
+            dormant = (~pop.alive & pop.present).nonzero()[0]
             if cfg.revival_delay and len(dormant):  # just dropped out: not persuaded yet
                 dormant = dormant[today.day - pop.dropout_day[dormant] >= cfg.revival_delay]
             if len(dormant):

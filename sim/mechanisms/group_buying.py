@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import full
 from sim.columns import column
 from sim.day import GROUP, NO_TERMS, OUTSIDE, Choices, Menu, Orders, Sale, Terms, Today
 from sim.levers import GROUP_BUYING, Lever
@@ -210,20 +211,18 @@ class GroupBuying(Mechanism):
         row["groups_failed"] = out.groups_failed
         self._learn_fill(out.succeeded, out.failed)
         if len(out.failed):  # a failed group is a bad experience
-            e = np.full(len(out.failed), beh.group_fail_experience)
+            e = full(len(out.failed), beh.group_fail_experience)
             update_satisfaction_trust(
                 pop.satisfaction, pop.trust, out.failed, e, beh.satisfaction_rate, beh.trust_rate
             )
         buyers = out.succeeded
-        via = np.full(len(buyers), -1, np.int8)
+        via = full(len(buyers), -1, np.int8)
         if len(invited) and len(buyers):
             mark = model.scratch_mask
             mark[invited] = True
             via[mark[buyers]] = _INVITE  # invited today: the invitation acquired them
             mark[invited] = False
-        orders.append(
-            Orders(buyers, np.full(len(buyers), GROUP, np.int8), via, out.succeeded_group)
-        )
+        orders.append(Orders(buyers, full(len(buyers), GROUP, np.int8), via, out.succeeded_group))
 
     def _accept(self, invitees: np.ndarray) -> np.ndarray:
         """The chance an invited friend who read the invitation joins: they have a need

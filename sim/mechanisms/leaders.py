@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim._fast import full
 from sim.columns import column
 from sim.day import LEADER, NO_TERMS, Acts, Books, Choices, Menu, Orders, Sale, Terms, Today
 from sim.levers import LEADERS, Lever
@@ -128,8 +129,8 @@ class Leaders(Mechanism):
         if self.on:
             buyers = choices.chose(LEADER)
             m = len(buyers)
-            none = np.full(m, -1, np.int8)
-            orders.append(Orders(buyers, np.full(m, LEADER, np.int8), none, np.full(m, -1)))
+            none = full(m, -1, np.int8)
+            orders.append(Orders(buyers, full(m, LEADER, np.int8), none, full(m, -1, np.int64)))
 
     def split(self, today: Today, sale: Sale) -> None:
         sale.leader_commission = np.where(sale.by(LEADER), self.cfg.commission * sale.paid, 0.0)

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from sim._fast import full
 from sim.columns import column
 from sim.day import EMPTY, Acts, Awareness, Books, Sale, Today
 from sim.ledger import PAYOUT_KINDS, Entry
@@ -199,7 +200,7 @@ class PartnerProgram(Mechanism):
         model, pop, idx = self.model, self.model.pop, self.model.index
         matched = self.cfg.referral_targeting == "matched"
         acting, friends = referral_targets(
-            np.flatnonzero(pop.partner & idx.active),
+            (pop.partner & idx.active).nonzero()[0],
             self.referral_effort(),
             idx.referable & ~pop.declined if matched else idx.referable,
             model.nb,
@@ -264,7 +265,7 @@ class PartnerProgram(Mechanism):
         books.flows["rewards"] += float(amt.sum())
         refd = ref[is_pay]
         has_ref = refd >= 0
-        pos = np.full(len(refd), -1, np.int64)  # the triggering purchase's place in the sale
+        pos = full(len(refd), -1, np.int64)  # the triggering purchase's place in the sale
         if has_ref.any():
             slot = model.scratch_slot
             slot[sale.buyers] = np.arange(len(sale.buyers))

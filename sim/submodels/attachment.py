@@ -50,7 +50,7 @@ def update_attachment(
         else:
             value = -np.expm1(-np.asarray(reward, np.float64) / reward_scale)
         got = np.concatenate([np.zeros(len(act_nodes)), value])
-        order = np.argsort(keys, kind="stable")
+        order = keys.argsort(kind="stable")
         s = keys[order]
         new = np.empty(len(s), bool)
         new[0] = True

@@ -80,7 +80,7 @@ def draw_awareness(
     for j, (term, ch) in enumerate(extra):
         terms[:, 3 + j] = term[hit]
         channels.append(int(ch))
-    cum = np.cumsum(terms, axis=1)
+    cum = terms.cumsum(axis=1)
     u = rng.random(k) * cum[:, -1]
     idx = (u[:, None] >= cum).sum(axis=1)
     np.minimum(idx, n_terms - 1, out=idx)
@@ -124,7 +124,7 @@ def _first_of_each(values: np.ndarray) -> np.ndarray:
     (``np.unique(values, return_index=True)[1]`` without its overhead)."""
     if len(values) < 2:
         return np.arange(len(values))
-    order = np.argsort(values, kind="stable")
+    order = values.argsort(kind="stable")
     s = values[order]
     new = np.empty(len(s), bool)
     new[0] = True

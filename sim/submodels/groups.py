@@ -207,7 +207,7 @@ class GroupBook:
         self.pending[self.member[m_done]] = -1
         self._group_of_initiator[self.initiator[done]] = -1
         keep = ~done
-        remap = np.cumsum(keep) - 1
+        remap = keep.cumsum() - 1
         self.initiator = self.initiator[keep]
         self.opened = self.opened[keep]
         self.ident = self.ident[keep]
@@ -231,11 +231,11 @@ def _pick_in_community(
     """For each consumer in ``who``, one of the ``hosts`` (initiators of open groups with a
     free slot) in the same community, uniformly; -1 where the community has none."""
     hc = community[hosts]
-    order = np.argsort(hc, kind="stable")
+    order = hc.argsort(kind="stable")
     hosts, hc = hosts[order], hc[order]
     wc = community[who]
-    lo = np.searchsorted(hc, wc, side="left")
-    hi = np.searchsorted(hc, wc, side="right")
+    lo = hc.searchsorted(wc, side="left")
+    hi = hc.searchsorted(wc, side="right")
     count = hi - lo
     pick = lo + (rng.random(len(who)) * count).astype(np.int64)
     return np.where(count > 0, hosts[np.minimum(pick, len(hosts) - 1)], -1)

@@ -92,7 +92,7 @@ def partner_payouts(
     if share > 0 and has_ref.any():
         out.add(Entry.PAYOUT_PARTNER_SHARE, ref[has_ref], share * paid[has_ref], buyers[has_ref])
     # content conversions: only first purchases of consumers whom content made aware
-    maybe = np.flatnonzero(first_purchase & acquired_by_content)
+    maybe = (first_purchase & acquired_by_content).nonzero()[0]
     src_c = _EMPTY
     if len(maybe):
         src = content_source[buyers[maybe]]
