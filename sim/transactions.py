@@ -78,31 +78,34 @@ class TransactionRecorder:
             parts = self._cols[name]
             return np.concatenate(parts) if parts else np.zeros(0, default)
 
+        # rows were appended day by day, so a stable sort by consumer orders them by
+        # consumer, then day; each column is taken in that order before the frame is built
         consumer = cat("consumer", np.dtype(np.int64))
-        channel = cat("channel", np.dtype(np.int8))
+        order = consumer.argsort(kind="stable")
+        consumer = consumer[order]
+        channel = cat("channel", np.dtype(np.int8))[order]
         acq = pop.acq_channel[consumer].astype(np.int8)
         leader = np.where(channel == 2, pop.community[consumer], -1).astype(np.int32)
+        days = np.concatenate(self._days) if self._days else np.zeros(0, np.int32)
         data = {
             "consumer": consumer,
-            "day": np.concatenate(self._days) if self._days else np.zeros(0, np.int32),
-            "amount": cat("amount", np.dtype(float)),
-            "list_value": cat("list_value", np.dtype(float)),
-            "subsidy": cat("subsidy", np.dtype(float)),
-            "brand_discount": cat("brand_discount", np.dtype(float)),
-            "redeemed": cat("redeemed", np.dtype(float)),
+            "day": days[order],
+            "amount": cat("amount", np.dtype(float))[order],
+            "list_value": cat("list_value", np.dtype(float))[order],
+            "subsidy": cat("subsidy", np.dtype(float))[order],
+            "brand_discount": cat("brand_discount", np.dtype(float))[order],
+            "redeemed": cat("redeemed", np.dtype(float))[order],
             "channel": pd.Categorical.from_codes(channel, CHANNELS),
-            "brand": cat("brand", np.dtype(np.int16)),
-            "group": cat("group", np.dtype(np.int64)),
+            "brand": cat("brand", np.dtype(np.int16))[order],
+            "group": cat("group", np.dtype(np.int64))[order],
             "leader": leader,
             "acq_channel": pd.Categorical.from_codes(_ACQ_CODES[acq], ACQ_CHANNELS),
             "referrer": pop.referrer[consumer].astype(np.int32),
-            "first": cat("first", np.dtype(bool)),
-            "margin": cat("margin", np.dtype(float)),
-            "acquisition_cost": cat("acquisition_cost", np.dtype(float)),
+            "first": cat("first", np.dtype(bool))[order],
+            "margin": cat("margin", np.dtype(float))[order],
+            "acquisition_cost": cat("acquisition_cost", np.dtype(float))[order],
         }
-        frame = pd.DataFrame({k: data[k] for k in TRANSACTION_SCHEMA})
-        order = np.lexsort((frame["day"].to_numpy(), consumer))  # by consumer, then day
-        return frame.iloc[order].reset_index(drop=True)
+        return pd.DataFrame({k: data[k] for k in TRANSACTION_SCHEMA})
 
     def costs_frame(self) -> pd.DataFrame:
         """The customer costs (schema :data:`sim.analytics.COST_SCHEMA`)."""
