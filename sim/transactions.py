@@ -120,12 +120,15 @@ class TransactionRecorder:
                     "amount": np.zeros(0),
                 }
             )
+        sizes = np.array([len(c) for _, c, _, _ in self._costs])
+        kinds = sorted({k for _, _, _, k in self._costs})  # pd.Categorical's own order
+        code = {k: i for i, k in enumerate(kinds)}
         return pd.DataFrame(
             {
                 "consumer": np.concatenate([c for _, c, _, _ in self._costs]),
-                "day": np.concatenate([np.full(len(c), d, np.int32) for d, c, _, _ in self._costs]),
-                "kind": pd.Categorical(
-                    np.concatenate([np.full(len(c), k) for _, c, _, k in self._costs])
+                "day": np.array([d for d, _, _, _ in self._costs], np.int32).repeat(sizes),
+                "kind": pd.Categorical.from_codes(
+                    np.array([code[k] for _, _, _, k in self._costs]).repeat(sizes), kinds
                 ),
                 "amount": np.concatenate([a for _, _, a, _ in self._costs]).astype(float),
             }
