@@ -4,11 +4,19 @@ python benchmarks/profiling.py --n 100000 --days 365
 python benchmarks/profiling.py --n 5000 --cprofile      # cProfile, sorted by own time
 python benchmarks/profiling.py --default --by-year      # the default run's cost per day, by year
 python benchmarks/profiling.py --by-size 1000 2500 5000 10000  # the default run at other sizes
+python benchmarks/profiling.py --instructions           # instructions per busy day (valgrind)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 
 
@@ -28,7 +36,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="the default run's model at N households",
     )
+    ap.add_argument(
+        "--instructions",
+        nargs=2,
+        type=int,
+        metavar=("FROM_DAY", "DAYS"),
+        help="CPU instructions per day of the default run, days FROM_DAY.. (callgrind): "
+        "exact where timings on a shared VM vary by 20%%, e.g. --instructions 1400 200",
+    )
+    ap.add_argument("--replay", nargs=2, metavar=("SNAPSHOT", "DAYS"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.replay:
+        return _replay(a.replay[0], int(a.replay[1]))
+    if a.instructions:
+        return _instructions(a.scenario, a.seed, *a.instructions)
     if a.by_size:
         return _by_size(a.scenario, a.seed, a.by_size)
 
@@ -114,6 +135,49 @@ def _by_size(scenario: str, seed: int, sizes: list[int]) -> int:
             f"least squares: {floor:.2f} s + {1e3 * slope:.2f} s per 1,000 households "
             f"(a floor of {1e3 * floor / sc.days:.2f} ms/day)"
         )
+    return 0
+
+
+def _instructions(scenario: str, seed: int, from_day: int, days: int) -> int:
+    """Instructions per simulated day, counted by valgrind's callgrind: the model is run to
+    ``from_day`` and pickled, then replayed for 0 and for ``days`` days under callgrind; the
+    difference over ``days`` is the cost of a day without start-up. Deterministic (same
+    code, same count), so it compares two versions of the code on a noisy machine."""
+    if shutil.which("valgrind") is None:
+        print("--instructions needs valgrind (apt install valgrind)", file=sys.stderr)
+        return 2
+    import sim
+    from sim.model import SocialCommerceModel
+
+    model = SocialCommerceModel(sim.resolve(scenario), seed=seed)
+    model.run(from_day)
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        snap = os.path.join(tmp, "model.pkl")
+        with open(snap, "wb") as f:
+            pickle.dump(model, f)
+        for n in (0, days):
+            out = subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.{n}"]
+                + [sys.executable, __file__, "--replay", snap, str(n)],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"},
+                check=True,
+            )
+            counts.append(int(re.search(r"Collected : (\d+)", out.stderr).group(1)))
+    per_day = (counts[1] - counts[0]) / days
+    print(
+        f"{scenario}, seed {seed}, days {from_day}-{from_day + days - 1}: "
+        f"{per_day / 1e6:.2f} M instructions a day"
+    )
+    return 0
+
+
+def _replay(snapshot: str, days: int) -> int:
+    with open(snapshot, "rb") as f:
+        model = pickle.load(f)
+    model.run(days)
     return 0
 
 
