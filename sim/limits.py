@@ -245,10 +245,7 @@ def models_held(scenario: Scenario, counterfactual: bool = True) -> int:
     """Models alive at once in one run: a run with a shock inside its horizon builds its
     counterfactual twin (the same run without the shock, for resilience) while it still
     holds its own."""
-    shocks = getattr(scenario, "shocks", None) or []
-    horizon = int(getattr(getattr(scenario, "observation", None), "resilience_horizon", 0))
-    within = any(int(s.day) + horizon < int(scenario.days) for s in shocks)  # sim.resilience
-    return 2 if counterfactual and within else 1
+    return 2 if counterfactual and scenario.resilience_shocks() else 1
 
 
 def check_memory(

@@ -51,10 +51,10 @@ def readings(scenario: Scenario) -> list[Reading]:
     """The shocks whose resilience the table reads (their day plus ``h`` falls inside the
     run), in the order of the shocks."""
     h = scenario.observation.resilience_horizon
+    day = [s.day for s in scenario.shocks]
     return [
-        Reading(s.day, s.day + h + 1, without_shock(scenario, i))
-        for i, s in enumerate(scenario.shocks)
-        if s.day + h < scenario.days
+        Reading(day[i], day[i] + h + 1, without_shock(scenario, i))
+        for i in scenario.resilience_shocks()
     ]
 
 

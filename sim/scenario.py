@@ -755,6 +755,13 @@ class Scenario(Strict):
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
 
+    def resilience_shocks(self) -> list[int]:
+        """The shocks whose resilience a run reads (their day plus the resilience horizon
+        falls inside the run), by index: each needs a counterfactual twin (sim.resilience),
+        which a run holds beside itself (sim.limits.models_held)."""
+        h = self.observation.resilience_horizon
+        return [i for i, s in enumerate(self.shocks) if s.day + h < self.days]
+
     def key(self, seed: int | None = None) -> str:
         """Stable hash of the resolved scenario (and seed): identifies a run."""
         payload = json.dumps({"scenario": self.to_dict(), "seed": seed}, sort_keys=True)
