@@ -60,11 +60,24 @@ def cohort_figure(result: RunResult) -> Figure:
     m = result.cohort_table("survival")
     unit = m.unit
     fig, ax = plt.subplots(figsize=(7, 5))
+    title = f"Cohort survival — {result.scenario.name}"
+    if m.rate.empty:  # an image with no rows has no extent (matplotlib warns); say why
+        ax.set_axis_off()
+        ax.set_title(title)
+        ax.text(
+            0.5,
+            0.5,
+            f"No cohort to show: nobody bought in this run's {result.scenario.days} days.",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+        return fig
     im = ax.imshow(m.rate.to_numpy(dtype=float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set(
         xlabel=f"age ({unit}s since first purchase)",
         ylabel=f"acquisition cohort ({unit})",
-        title=f"Cohort survival — {result.scenario.name}",
+        title=title,
     )
     labels = [
         f"{unit[0].upper()}{c} (n={int(n)})"
