@@ -4,7 +4,7 @@ python benchmarks/profiling.py --n 100000 --days 365
 python benchmarks/profiling.py --n 5000 --cprofile      # cProfile, sorted by own time
 python benchmarks/profiling.py --default --by-year      # the default run's cost per day, by year
 python benchmarks/profiling.py --by-size 1000 2500 5000 10000  # the default run at other sizes
-python benchmarks/profiling.py --instructions           # instructions per busy day (valgrind)
+python benchmarks/profiling.py --instructions 1400 200  # instructions a busy day (valgrind)
 """
 
 from __future__ import annotations
