@@ -123,14 +123,9 @@ def _eligible_pairs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The (position in ``nodes``, neighbour) pairs whose neighbour is ``eligible``, grouped
     by position in ascending order, neighbours in adjacency order."""
-    starts = indptr[nodes]
-    lens = indptr[nodes + 1] - starts
-    total = int(lens.sum())
-    if total == 0:
-        return _EMPTY, _EMPTY
-    nbr = indices[_ranges(starts, lens, total)]
+    owner, nbr = expand_neighbours(indptr, indices, nodes)
     keep = eligible[nbr]
-    return np.arange(len(nodes)).repeat(lens)[keep], nbr[keep]
+    return owner[keep], nbr[keep]
 
 
 def random_neighbour(
