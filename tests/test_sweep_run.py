@@ -246,3 +246,30 @@ def test_load_runs_errors_are_clear(tmp_path):
     (tmp_path / "junk.duckdb").write_text("not a database")
     with pytest.raises(StorageError, match="is not a DuckDB database"):
         load_runs(tmp_path / "junk.duckdb")
+
+
+def test_integers_beyond_64_bits_are_stored_exactly(tmp_path):
+    # found by tests/test_properties.py: a float field given 2**63 ran, then its row
+    # could not be written (DuckDB binds it as UINT64 and a BIGINT column refused it)
+    big = {"a": [2**63, -(2**63) - 1], "b": [10**40]}
+    db = tmp_path / "big.duckdb"
+    summary = run_sweep(load_spec(linear(parameters=big, replications=1)), db, backend="serial")
+    assert summary.ok == 2
+    with duckdb.connect(str(db), read_only=True) as con:
+        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE runs)").fetchall())
+        stored = con.execute("SELECT a, b FROM runs ORDER BY point").fetchall()
+    assert (types["a"], types["b"]) == ("HUGEINT", "VARCHAR")
+    assert stored == [(2**63, str(10**40)), (-(2**63) - 1, str(10**40))]
+
+
+def test_a_scenario_float_given_a_huge_integer_is_run_and_stored(tmp_path):
+    spec = {
+        "name": "prop",
+        "base": "baseline",
+        "overrides": {"days": 3, "population.consumers": 30},
+        "parameters": {"dropout.experience_weight": [2**63]},
+        "replications": 1,
+    }
+    db = tmp_path / "prop.duckdb"
+    assert run_sweep(load_spec(spec), db, backend="serial").ok == 1
+    assert load_runs(db)["status"].tolist() == ["ok"]

@@ -153,15 +153,28 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 
 
 def sql_type(values: Iterable[Any]) -> str:
-    """Column type for a parameter's values: BOOLEAN, BIGINT, DOUBLE or VARCHAR."""
+    """Column type for a parameter's values: BOOLEAN, BIGINT, HUGEINT, DOUBLE or VARCHAR.
+
+    Integers get the narrowest exact integer type that holds them all (a spec may give a
+    float field an integer beyond 64 bits, and the scenario accepts it); integers beyond
+    128 bits are stored as their digits, so the stored value is still the spec's.
+    """
     vals = [v for v in values if v is not None]
     if vals and all(isinstance(v, bool) for v in vals):
         return "BOOLEAN"
-    if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
-        return "BIGINT"
+    ints = [v for v in vals if isinstance(v, int) and not isinstance(v, bool)]
+    if any(not _fits(v, 127) for v in ints):
+        return "VARCHAR"
+    if vals and len(ints) == len(vals):
+        return "BIGINT" if all(_fits(v, 63) for v in ints) else "HUGEINT"
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in vals):
         return "DOUBLE"
     return "VARCHAR"
+
+
+def _fits(v: int, bits: int) -> bool:
+    """``v`` is a signed integer of ``bits`` + 1 bits."""
+    return -(2**bits) <= v < 2**bits
 
 
 def _cell(v: Any, typ: str) -> Any:
