@@ -734,6 +734,15 @@ class Scenario(Strict):
     dropout: Dropout = Field(default_factory=Dropout)
     observation: Observation = Field(default_factory=Observation)
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, v: str) -> str:
+        # the name titles figures, reports and tables, which cannot show a control character
+        bad = next((c for c in v if not c.isprintable()), None)
+        if bad is not None:
+            raise ValueError(f"must be printable text on one line (got {bad!r} in it)")
+        return v
+
     @model_validator(mode="after")
     def _check_refs(self) -> Scenario:
         for i, s in enumerate(self.shocks):

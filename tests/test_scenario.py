@@ -41,6 +41,9 @@ def test_base_inheritance_and_override(tmp_path):
         ("- just\n- a list", "mapping"),
         ("days: [1, 2", "not valid YAML"),
         ("base: nowhere.yaml", "not found"),
+        # a name titles figures and reports: a control character there cannot be shown
+        ('name: "town\\x07"', "name: must be printable text on one line (got '\\x07'"),
+        ('name: "two\\nlines"', "name: must be printable text on one line (got '\\n'"),
     ],
 )
 def test_bad_scenarios_name_the_field(tmp_path, text, needle):
@@ -49,6 +52,10 @@ def test_bad_scenarios_name_the_field(tmp_path, text, needle):
     with pytest.raises(ScenarioError) as err:
         load_scenario(f)
     assert needle in str(err.value)
+
+
+def test_names_in_any_script_are_accepted():
+    assert Scenario(name="拼团 town — 2026").name == "拼团 town — 2026"
 
 
 def test_unknown_field_lists_allowed_names(tmp_path):
