@@ -2,7 +2,8 @@
 values, sweep specs and graph files, valid and invalid. Each one either runs (exit 0, outputs
 written) or is refused (exit 2, one line naming the field or file) — never a traceback,
 within bounded time and memory. Example counts are small so the file runs in well under a
-minute; every run of the suite draws new examples."""
+minute, and the suite draws the same examples every run (a verdict that a fresh clone
+reproduces); ``make fuzz`` draws new ones, many more (``SYMBIOSIM_FUZZ`` times as many)."""
 
 from __future__ import annotations
 
@@ -28,13 +29,17 @@ from sim.cli import app
 from sim.scenario import Scenario
 
 runner = CliRunner()
+#: make fuzz: this many times the examples, freshly random (the seed is printed on failure)
+FUZZ = int(os.environ.get("SYMBIOSIM_FUZZ") or 0)
 FAST = settings(
-    max_examples=40,
+    max_examples=40 * max(FUZZ, 1),
+    derandomize=not FUZZ,  # the suite: the same examples on every machine
+    print_blob=bool(FUZZ),  # a failure found by fuzzing prints how to reproduce it
     deadline=None,  # wall time is bounded below, with room for a loaded machine
     database=None,  # no .hypothesis folder in the checkout
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-RUNS = settings(FAST, max_examples=20)
+RUNS = settings(FAST, max_examples=20 * max(FUZZ, 1))
 MAX_SECONDS = 30.0
 MAX_BYTES = 500_000_000
 #: "error: <field or file>: ..." — the thing named first: a dotted field path (odd keys
