@@ -201,6 +201,13 @@ BYTES_PER_CONSUMER = 320
 BYTES_PER_CONSUMER_DAY = 0.5
 BYTES_PER_PURCHASE = 400
 BYTES_PER_EDGE = 100
+#: Memory of a local sweep worker process beyond the runs it holds, rounded up from the
+#: measured resident size of a worker started afresh (forkserver, spawn, a local Dask
+#: worker) after importing what a run needs and running one: about 207 MB, 120-140 MB of it
+#: its own heap, the rest shared libraries. A forked worker starts smaller and grows towards
+#: its parent's heap as the garbage collector touches it (13 MB after one run, 50 MB after
+#: five and a full collection). Counted per worker, so --workers 4096 is refused up front.
+WORKER_PROCESS_BYTES = 250_000_000
 #: ``kind: complete`` above this size is implicit (no edge arrays; sim.network).
 _COMPLETE_IMPLICIT_ABOVE = 5_000
 
@@ -256,22 +263,29 @@ def check_memory(
     where: str = "population.consumers",
     advice: str | None = None,
     counterfactual: bool = True,
+    process_bytes: int = 0,
 ) -> int:
     """Refuse (LimitExceeded) a run whose estimate, times the models held at once (runs in
     parallel, and a counterfactual twin per run with shocks), exceeds the memory limit;
     return the estimate of one model. Called before anything is built. ``advice`` replaces
-    the "raise it with ..." hint (e.g. in the dashboard, where no flag can be given)."""
+    the "raise it with ..." hint (e.g. in the dashboard, where no flag can be given).
+    ``process_bytes``: what each of the ``concurrent`` worker processes takes besides its
+    runs (0: the runs share this process)."""
     try:
         cap = MAX_MEMORY.value(limit)
     except LimitError as err:
         raise LimitExceeded(str(err)) from None
     one = estimate_memory(scenario)
-    held = max(1, int(concurrent)) * models_held(scenario, counterfactual)
-    need = one * held
+    workers = max(1, int(concurrent))
+    held = workers * models_held(scenario, counterfactual)
+    need = one * held + workers * process_bytes
     if need > cap:
         n = scenario.population.consumers
         net = scenario.network
-        times = f" × {held} models at once = {format_bytes(need)}" if held > 1 else ""
+        times = f" × {held} models at once" if held > 1 else ""
+        if process_bytes:
+            times += f" + {workers:,} worker processes × {format_bytes(process_bytes)}"
+        times += f" = {format_bytes(need)}" if times else ""
         raise LimitExceeded(
             f"{where}: {n:,} consumers over {scenario.days:,} days on a {net.kind} network "
             f"(mean degree {net.mean_degree:g}) need about {format_bytes(one)}{times}, above the memory "
@@ -279,6 +293,18 @@ def check_memory(
             + (f", or {MAX_MEMORY.how_to_raise()}" if advice is None else advice)
         )
     return one
+
+
+def workers_that_fit(scenario: Scenario, process_bytes: int, limit: int | str | None = None) -> int:
+    """How many local workers, each a process of ``process_bytes`` holding one run of
+    ``scenario``, fit the memory limit: at least 1 (one that does not fit, or a bad limit,
+    is :func:`check_memory`'s to report)."""
+    try:
+        cap = MAX_MEMORY.value(limit)
+    except LimitError:
+        return 1
+    per_worker = estimate_memory(scenario) * models_held(scenario) + process_bytes
+    return max(1, int(cap // max(per_worker, 1)))
 
 
 # --------------------------------------------------------------------------- sweeps

@@ -16,6 +16,7 @@ from sim.batch import SpecError, build_design, build_plan, load_spec, run_sweep
 from sim.limits import (
     LIMITS,
     MAX_MEMORY,
+    WORKER_PROCESS_BYTES,
     LimitError,
     LimitExceeded,
     check_memory,
@@ -137,6 +138,20 @@ print(json.dumps({{"measured": (hwm() - before) * 1024, "estimate": estimate}}))
     assert res["measured"] <= res["estimate"] <= 4 * res["measured"], res
 
 
+@pytest.mark.slow
+def test_a_worker_process_fits_its_allowance():
+    # a worker started afresh (what forkserver, spawn and local Dask workers are), once it
+    # has imported what a run needs and run one: its resident memory, all of it its own
+    code = """
+import re, sim.api, sim.batch.worker
+sim.api.run("symbiotic_partner", seed=1, days=20, consumers=200)
+print(int(re.search(r"VmRSS:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1)) * 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    rss = int(out.stdout.strip().splitlines()[-1])
+    assert rss <= WORKER_PROCESS_BYTES <= 4 * rss, rss
+
+
 # --------------------------------------------------------------------------- sweeps
 def spec(**over):
     base = {
@@ -232,6 +247,24 @@ def test_a_sweep_whose_runs_would_exhaust_memory_is_refused(tmp_path, monkeypatc
     db = tmp_path / "out" / "heavy.duckdb"
     with pytest.raises(SpecError, match=r"parameters: the largest design point: population"):
         run_sweep(s, db, backend="serial")
+    assert not (tmp_path / "out").exists()  # refused before anything was created
+
+
+def test_a_sweep_with_more_workers_than_memory_for_them_is_refused(tmp_path, monkeypatch):
+    # each worker process costs memory besides its runs (sim.limits.WORKER_PROCESS_BYTES):
+    # 200 workers for 200 small runs are 50 GB of processes before any run
+    monkeypatch.setenv("SYMBIOSIM_MAX_MEMORY", "2GB")
+    s = load_spec(
+        {
+            "name": "many",
+            "base": "baseline",
+            "overrides": {"days": 5, "population.consumers": 100},
+            "parameters": {"platform.commission_rate": {"low": 0.02, "high": 0.2, "num": 200}},
+        }
+    )
+    db = tmp_path / "out" / "many.duckdb"
+    with pytest.raises(SpecError, match=r"200 worker processes × .* fewer --workers \(200 now\)"):
+        run_sweep(s, db, backend="processes", workers=4096)
     assert not (tmp_path / "out").exists()  # refused before anything was created
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.batch import BackendError, load_runs, load_spec, run_sweep
+from sim.batch import BackendError, SpecError, load_runs, load_spec, run_sweep
 from sim.batch.backends import make_backend
 
 WORKER_COLUMNS = ["duration"]  # timing differs by backend; everything else must not
@@ -119,6 +119,12 @@ def test_a_crashing_worker_fails_its_run_only(tmp_path):
         ),
         ({"backend": "dask", "scheduler": "tcp://x:1", "workers": 2}, "--workers"),
         ({"backend": "dask", "scheduler": "localhost"}, "tcp://HOST:PORT"),
+        # addresses Dask itself would refuse with a traceback, mid-sweep
+        ({"backend": "dask", "scheduler": "http://[::1"}, "schemes: tcp, tls"),
+        ({"backend": "dask", "scheduler": "tcp://[::1"}, "an IPv6 host in brackets"),
+        ({"backend": "dask", "scheduler": "tcp://host"}, "a port from 1 to 65535"),
+        ({"backend": "dask", "scheduler": "tcp://host:99999"}, "a port from 1 to 65535"),
+        ({"backend": "dask", "scheduler": "tcp://host:80x"}, "got 'tcp://host:80x'"),
         ({"backend": "serial", "workers": 3}, "--workers"),
         ({"backend": "processes", "workers": 0}, "--workers: must be a whole number"),
     ],
@@ -131,4 +137,51 @@ def test_bad_backend_flags(kwargs, words):
 
 def test_scheduler_implies_dask():
     assert make_backend(scheduler="tcp://127.0.0.1:1").name == "dask"
+    assert make_backend(scheduler="tls://[::1]:8786").name == "dask"
     assert make_backend().name == "processes"
+
+
+def test_local_workers_are_capped_at_the_runs():
+    for backend in ("processes", "dask"):
+        b = make_backend(backend, workers=4096)
+        b.limit_workers(3)
+        assert b.workers == 3
+    remote = make_backend(scheduler="tcp://127.0.0.1:1")
+    remote.limit_workers(3)
+    assert remote.workers is None and remote.process_bytes == 0  # the cluster's own workers
+
+
+@pytest.fixture
+def pool_sizes(monkeypatch):
+    """The max_workers of every process pool a sweep starts."""
+    import concurrent.futures
+
+    sizes = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def recording(max_workers=None, **kwargs):
+        sizes.append(max_workers)
+        return real(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", recording)
+    return sizes
+
+
+def test_a_pool_starts_no_more_workers_than_runs(tmp_path, pool_sizes):
+    # a pool forks all its workers at once: --workers 4096 for two runs took minutes
+    spec = tiny(parameters={"policy.group_buying.discount": [0.1, 0.4]}, replications=1)
+    summary = run_sweep(load_spec(spec), tmp_path / "w.duckdb", backend="processes", workers=4096)
+    assert summary.ok == 2 and pool_sizes == [2]
+
+
+def test_the_default_workers_are_as_many_as_fit_in_memory(tmp_path, monkeypatch, pool_sizes):
+    # one worker per core by default: on 64 cores and a 600 MB limit, the two that fit
+    # (sim.limits.WORKER_PROCESS_BYTES each); asked for explicitly, four are refused
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    monkeypatch.setenv("SYMBIOSIM_MAX_MEMORY", "600MB")
+    spec = load_spec(tiny(replications=1))  # 4 runs
+    summary = run_sweep(spec, tmp_path / "d.duckdb", backend="processes")
+    assert summary.ok == 4 and pool_sizes == [2]
+    with pytest.raises(SpecError, match=r"4 worker processes × 250\.0 MB .* fewer --workers"):
+        run_sweep(spec, tmp_path / "e.duckdb", backend="processes", workers=4)
+    assert not (tmp_path / "e.duckdb").exists()

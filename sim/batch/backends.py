@@ -19,6 +19,7 @@ from typing import Any
 
 from sim.batch.plan import RunTask
 from sim.batch.worker import execute, failed_outcome
+from sim.limits import WORKER_PROCESS_BYTES
 
 BACKENDS = ("serial", "processes", "dask")
 
@@ -37,7 +38,12 @@ class Backend:
     """A context manager that executes tasks and yields outcomes as they finish."""
 
     name = "base"
-    workers = 1
+    workers: int | None = 1
+    #: memory each worker process takes beyond the runs it holds (0: runs in this process)
+    process_bytes = 0
+
+    def limit_workers(self, runs: int) -> None:
+        """Start no more local workers than there are runs to execute."""
 
     def __enter__(self) -> Backend:
         return self
@@ -84,6 +90,12 @@ class ProcessBackend(Backend):
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool: Any = None
+
+    process_bytes = WORKER_PROCESS_BYTES
+
+    def limit_workers(self, runs: int) -> None:
+        # a pool starts all its processes at once: 4,096 of them for 2 runs took minutes
+        self.workers = max(1, min(self.workers, runs))
 
     def _context(self) -> Any:
         # fork is instant (the parent has already imported the model) and safe while the
@@ -193,6 +205,12 @@ class DaskBackend(Backend):
         self.no_worker_timeout = no_worker_timeout or (None if scheduler else 120.0)
         self.client: Any = None
         self.cluster: Any = None
+        # a local cluster's workers are fresh interpreters; a remote cluster's are not ours
+        self.process_bytes = 0 if scheduler else WORKER_PROCESS_BYTES
+
+    def limit_workers(self, runs: int) -> None:
+        if self.workers is not None:
+            self.workers = max(1, min(self.workers, runs))
 
     def __enter__(self) -> DaskBackend:
         from dask.distributed import Client, LocalCluster
@@ -200,7 +218,7 @@ class DaskBackend(Backend):
         if self.scheduler:
             try:
                 self.client = Client(self.scheduler, timeout=self.connect_timeout)
-            except (OSError, TimeoutError) as err:
+            except (OSError, TimeoutError, ValueError) as err:  # ValueError: a bad address
                 raise BackendError(
                     f"--scheduler: cannot connect to {self.scheduler} ({type(err).__name__}: {err})"
                 ) from None
@@ -274,6 +292,33 @@ class DaskBackend(Backend):
             fill()
 
 
+#: the address schemes a Dask scheduler listens on (distributed.comm's registry)
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler_address(address: str) -> None:
+    """A Dask scheduler address, SCHEME://HOST:PORT: checked before anything starts, since
+    Dask itself reports a malformed one with a traceback."""
+    scheme, sep, location = address.partition("://")
+    host, colon, port = location.rpartition(":")
+    bracketed = host.startswith("[") == host.endswith("]")  # an IPv6 host is [::1]
+    ok = (
+        sep
+        and scheme in SCHEDULER_SCHEMES
+        and colon
+        and host.strip("[]")
+        and bracketed
+        and port.isdigit()
+        and 0 < int(port) < 65536
+    )
+    if not ok:
+        raise BackendError(
+            f"--scheduler: expected an address like tcp://HOST:PORT (schemes: "
+            f"{', '.join(SCHEDULER_SCHEMES)}; a port from 1 to 65535; an IPv6 host in "
+            f"brackets, [::1]), got {address!r}"
+        )
+
+
 def make_backend(
     backend: str | None = None,
     workers: int | None = None,
@@ -292,10 +337,8 @@ def make_backend(
         raise BackendError(
             "--workers: starts a local cluster; with --scheduler the cluster's own workers run"
         )
-    if scheduler is not None and "://" not in scheduler:
-        raise BackendError(
-            f"--scheduler: expected an address like tcp://HOST:PORT, got {scheduler!r}"
-        )
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
     if backend == "serial":
         if workers not in (None, 1):
             raise BackendError("--workers: the serial backend runs one run at a time")

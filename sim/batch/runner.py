@@ -20,6 +20,7 @@ from sim.batch.plan import Plan, PlannedRun, build_plan
 from sim.batch.spec import SweepSpec, load_spec
 from sim.batch.storage import ResultsWriter, load_runs, read_sweep
 from sim.kpis import cards
+from sim.limits import workers_that_fit
 from sim.paths import Cleanup
 
 if TYPE_CHECKING:
@@ -80,8 +81,13 @@ def run_sweep(
     check_outputs(db, log)
     executor = make_backend(backend, workers, scheduler)
     plan = build_plan(spec, max_runs=max_runs)
+    executor.limit_workers(plan.total)
     if plan.heaviest is not None:
-        check_plan_memory(plan, executor.workers or 1, max_memory)
+        if workers is None:  # one per core by default, as many of them as the memory allows
+            executor.limit_workers(
+                workers_that_fit(plan.heaviest, executor.process_bytes, max_memory)
+            )
+        check_plan_memory(plan, executor.workers or 1, max_memory, executor.process_bytes)
     writer = ResultsWriter(db, plan)
     log_files = Cleanup()
     try:
@@ -120,6 +126,7 @@ def _execute(
     if progress and not groups:
         progress(0, 0)
     if groups:
+        executor.limit_workers(total)  # a resumed sweep may have a few runs left
         logf = None
         if log:
             log_path = Path(log)
@@ -180,13 +187,25 @@ def check_outputs(db: Path, log: str | Path | None) -> None:
         raise StorageError(str(err)) from None
 
 
-def check_plan_memory(plan: Plan, concurrent: int, limit: int | str | None = None) -> None:
-    """The heaviest design point, times the runs held at once, fits the memory limit."""
+def check_plan_memory(
+    plan: Plan, concurrent: int, limit: int | str | None = None, process_bytes: int = 0
+) -> None:
+    """The heaviest design point, times the runs held at once, plus the worker processes
+    holding them (``process_bytes`` each), fits the memory limit."""
     from sim.batch.spec import SpecError
-    from sim.limits import LimitExceeded, check_memory
+    from sim.limits import MAX_MEMORY, LimitExceeded, check_memory
 
+    advice = None
+    if concurrent > 1:
+        advice = f", fewer --workers ({concurrent:,} now), or {MAX_MEMORY.how_to_raise()}"
     try:
-        check_memory(plan.heaviest, concurrent=concurrent, limit=limit)
+        check_memory(
+            plan.heaviest,
+            concurrent=concurrent,
+            limit=limit,
+            advice=advice,
+            process_bytes=process_bytes,
+        )
     except LimitExceeded as err:
         raise SpecError(f"parameters: the largest design point: {err}") from None
 
