@@ -74,15 +74,36 @@ def test_shipped_scenarios_are_read_from_the_package():
 
 
 def test_dashboard_without_streamlit_is_one_line_exit_2(monkeypatch):
-    import sim.cli.dashboard as cmd
+    import sim.cli.common as common
 
-    monkeypatch.setattr(cmd, "find_spec", lambda name: None if name == "streamlit" else True)
+    monkeypatch.setattr(common, "installed", lambda name: name != "streamlit")
     res = runner.invoke(app, ["dashboard"])
     assert res.exit_code == 2
     assert res.output.strip().splitlines() == [
         "error: dashboard: streamlit not installed; install the dashboard extra: "
         "pip install 'symbiosim[dashboard]'"
     ]
+
+
+@pytest.mark.parametrize("command", ["sweep", "analyze"])
+def test_sweep_tools_without_the_batch_extra_are_one_line_exit_2(monkeypatch, tmp_path, command):
+    # a wheel installed without [batch] has no DuckDB: the command failed with a traceback
+    # once the spec was read and the runs planned
+    import sim.cli.common as common
+
+    monkeypatch.setattr(common, "installed", lambda name: name not in ("duckdb", "SALib"))
+    target = tmp_path / ("tiny.yaml" if command == "sweep" else "x.duckdb")
+    target.write_text(
+        "name: tiny\nbase: baseline\noverrides: {days: 5, population.consumers: 50}\n"
+        "parameters: {policy.partner.share: [0.0, 0.1]}\n"
+    )
+    res = runner.invoke(app, [command, str(target), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        f"error: {command}: duckdb and SALib not installed; install the batch extra: "
+        "pip install 'symbiosim[batch]'"
+    ]
+    assert not (tmp_path / "out").exists()
 
 
 def test_dashboard_starts_the_packaged_app(monkeypatch):

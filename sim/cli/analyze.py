@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sim.cli.common import console, err_console, fail
+from sim.cli.common import console, err_console, fail, require_extra
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +38,7 @@ def analyze_cmd(
     ] = ExportFormat.parquet,
 ) -> None:
     """Sobol / Morris indices and response plots of a sweep; export its runs table."""
+    require_extra("batch", "analyze")
     from sim.batch import BATCH_ERRORS, AnalysisError, analyze, export, read_sweep, summarize_db
     from sim.batch.runner import DEFAULT_SUMMARY_KPIS, kpi_columns
     from sim.batch.spec import read_stored_spec

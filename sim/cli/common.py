@@ -34,6 +34,38 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def installed(distribution: str) -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        version(distribution)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def require_extra(extra: str, command: str) -> None:
+    """Exit 2 naming what is missing when ``command`` needs an optional extra of symbiosim
+    that is not installed (a wheel installed without ``[batch]`` has no DuckDB). The lists
+    are the package's own metadata, i.e. pyproject.toml's optional dependencies."""
+    import re
+    from importlib.metadata import PackageNotFoundError, requires
+
+    try:
+        wanted = requires("symbiosim") or []
+    except PackageNotFoundError:  # not installed (sys.path onto a checkout): nothing to check
+        return
+    marker = re.compile(rf"extra\s*==\s*['\"]{re.escape(extra)}['\"]")
+    names = [re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0] for r in wanted if marker.search(r)]
+    missing = [name for name in names if not installed(name)]
+    if missing:
+        listed = " and ".join([", ".join(missing[:-1]), missing[-1]] if missing[:-1] else missing)
+        fail(
+            f"{command}: {listed} not installed; install the {extra} extra: "
+            f"pip install 'symbiosim[{extra}]'"
+        )
+
+
 def fail(message: str) -> NoReturn:
     """Print ``error: message`` on one line (however long) and exit with status 2.
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import sys
 from importlib.resources import files
-from importlib.util import find_spec
 from typing import Annotated
 
 import typer
 
-from sim.cli.common import fail
-
-# The dashboard extra: what the app imports beyond the core dependencies.
-DASHBOARD_EXTRA = ("streamlit", "altair")
+from sim.cli.common import require_extra
 
 
 def dashboard_cmd(
@@ -21,12 +17,7 @@ def dashboard_cmd(
     """Start the Streamlit dashboard."""
     import subprocess
 
-    missing = [name for name in DASHBOARD_EXTRA if find_spec(name) is None]
-    if missing:
-        fail(
-            f"dashboard: {' and '.join(missing)} not installed; install the dashboard extra: "
-            "pip install 'symbiosim[dashboard]'"
-        )
+    require_extra("dashboard", "dashboard")
     app_path = files("sim.dashboard") / "app.py"
     raise typer.Exit(
         subprocess.call(

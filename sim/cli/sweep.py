@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from sim.cli.common import MaxMemory, console, err_console, fail, memory_limit, progress_bar
+from sim.cli.common import (
+    MaxMemory,
+    console,
+    err_console,
+    fail,
+    memory_limit,
+    progress_bar,
+    require_extra,
+)
 
 if TYPE_CHECKING:
     from sim.batch.runner import SweepSummary
@@ -81,6 +89,7 @@ def sweep_cmd(
     max_memory: MaxMemory = None,
 ) -> None:
     """Run a parameter sweep with replications; rerun the same command to resume it."""
+    require_extra("batch", "sweep")
     from sim.batch import BATCH_ERRORS, ClusterError, load_spec, run_sweep
     from sim.cli.common import input_error_types
 
