@@ -86,12 +86,11 @@ class ProcessBackend(Backend):
     """A local pool of worker processes (the default): one run per process at a time."""
 
     name = "processes"
+    process_bytes = WORKER_PROCESS_BYTES
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool: Any = None
-
-    process_bytes = WORKER_PROCESS_BYTES
 
     def limit_workers(self, runs: int) -> None:
         # a pool starts all its processes at once: 4,096 of them for 2 runs took minutes

@@ -35,6 +35,7 @@ def one_line(message: str) -> str:
 
 
 def installed(distribution: str) -> bool:
+    """Whether a distribution (a name as pip knows it, e.g. SALib) is installed."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
