@@ -20,7 +20,7 @@ from sim.batch.plan import Plan, PlannedRun, build_plan
 from sim.batch.spec import SweepSpec, load_spec
 from sim.batch.storage import ResultsWriter, load_runs, read_sweep
 from sim.kpis import cards
-from sim.limits import workers_that_fit
+from sim.limits import MAX_MEMORY, LimitExceeded, check_memory, workers_that_fit
 from sim.paths import Cleanup
 
 if TYPE_CHECKING:
@@ -193,7 +193,6 @@ def check_plan_memory(
     """The heaviest design point, times the runs held at once, plus the worker processes
     holding them (``process_bytes`` each), fits the memory limit."""
     from sim.batch.spec import SpecError
-    from sim.limits import MAX_MEMORY, LimitExceeded, check_memory
 
     advice = None
     if concurrent > 1:
