@@ -637,6 +637,13 @@ def _standard_errors(
     return out
 
 
+def pool_size(jobs: int, max_evals: int, seeds: int) -> int:
+    """Worker processes a calibration starts for ``jobs``: no more than the runs it could
+    ever have at once (every parameter value over every seed), since a forked pool starts
+    all its workers on first use whether or not there is work for them."""
+    return max(1, min(int(jobs), int(max_evals) * int(seeds)))
+
+
 def calibrate(
     scenario: Scenario | dict[str, Any] | str,
     observed: Observed,
@@ -694,7 +701,8 @@ def calibrate(
         v = (start or {}).get(p.path, get_path(data, p.path))
         u0.append(p.to_unit(v) if v is not None and p.lo <= v <= p.hi else 0.5)
     u0_arr = np.clip(np.array(u0, float), 0.0, 1.0)
-    executor = process_pool(jobs) if jobs > 1 else None
+    workers = pool_size(jobs, max_evals, len(seed_list))
+    executor = process_pool(workers) if workers > 1 else None
 
     def search(obj: _Objective, u_start: np.ndarray) -> _Search:
         if method == "emulator":

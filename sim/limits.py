@@ -264,19 +264,23 @@ def check_memory(
     advice: str | None = None,
     counterfactual: bool = True,
     process_bytes: int = 0,
+    workers_flag: str | None = None,
 ) -> int:
     """Refuse (LimitExceeded) a run whose estimate, times the models held at once (runs in
     parallel, and a counterfactual twin per run with shocks), exceeds the memory limit;
     return the estimate of one model. Called before anything is built. ``advice`` replaces
     the "raise it with ..." hint (e.g. in the dashboard, where no flag can be given).
     ``process_bytes``: what each of the ``concurrent`` worker processes takes besides its
-    runs (0: the runs share this process)."""
+    runs (0: the runs share this process); ``workers_flag``: the option that set
+    ``concurrent`` (e.g. ``--jobs``), suggested as a remedy when it is above 1."""
     try:
         cap = MAX_MEMORY.value(limit)
     except LimitError as err:
         raise LimitExceeded(str(err)) from None
     one = estimate_memory(scenario)
     workers = max(1, int(concurrent))
+    if advice is None and workers_flag and workers > 1:
+        advice = f", fewer {workers_flag} ({workers:,} now), or {MAX_MEMORY.how_to_raise()}"
     held = workers * models_held(scenario, counterfactual)
     need = one * held + workers * process_bytes
     if need > cap:

@@ -97,8 +97,11 @@ def test_consumers_at_the_schema_maximum_are_refused_up_front(tmp_path, monkeypa
         ["run", "baseline"],
         ["compare", "baseline", "symbiotic_partner", "--seeds", "1"],
         ["calibrate", "baseline", "--data", str(tmp_path / "x.csv"), "--param", "days=1:2"],
+        ["patterns", "baseline", "--seeds", "1"],
     ):
-        res = runner.invoke(app, [*cmd, "--consumers", "20000000", "--out", str(tmp_path / "o")])
+        size = ["--set", "population.consumers=20000000"] if cmd[0] == "patterns" else []
+        size = size or ["--consumers", "20000000"]
+        res = runner.invoke(app, [*cmd, *size, "--out", str(tmp_path / "o")])
         line = refused(res, "population.consumers: 20,000,000 consumers")
         assert "above the memory limit of 8.0 GB" in line and "--max-memory" in line
     assert time.perf_counter() - t0 < 30 and not (tmp_path / "o").exists()
@@ -119,6 +122,30 @@ def test_max_memory_flag_lowers_and_raises_the_limit(tmp_path, monkeypatch):
     refused(
         runner.invoke(app, ["run", "baseline", "--max-memory", "lots"]), "--max-memory: must be"
     )
+
+
+def test_more_jobs_than_fit_are_refused_naming_jobs(tmp_path, monkeypatch, no_model):
+    """Each --jobs worker is a process of its own (sim.limits.WORKER_PROCESS_BYTES) besides
+    the run it holds; a pool started by fork starts all of them at once."""
+    monkeypatch.setenv("SYMBIOSIM_MAX_MEMORY", "2GB")
+    (tmp_path / "obs.csv").write_text("day,value\n1,0.0\n2,0.01\n")
+    calibrate = ["calibrate", "baseline", "--data", str(tmp_path / "obs.csv"), *TINY]
+    calibrate += ["--param", "policy.partner.share=0:0.1", "--max-evals", "30"]
+    for cmd, workers in (
+        ([*calibrate, "--seeds", "3", "--jobs", "64"], 64),
+        (["patterns", "--seeds", "3", "--jobs", "64"], 15),  # 5 scenarios x 3 seeds
+    ):
+        line = refused(runner.invoke(app, cmd), f"{workers:,} worker processes × 250.0 MB")
+        assert f"fewer --jobs ({workers:,} now)" in line and "--max-memory" in line
+
+
+def test_jobs_beyond_the_runs_start_no_idle_workers():
+    """A calibration never starts more workers than it could have runs at once."""
+    from sim.calibration import pool_size
+
+    assert pool_size(256, 10, 1) == 10
+    assert pool_size(4, 48, 3) == 4
+    assert pool_size(1, 1, 1) == 1
 
 
 def write_spec(tmp_path: Path, text: str) -> Path:
@@ -192,6 +219,7 @@ def test_out_that_is_not_a_folder(tmp_path, target, no_model):
             "policy.partner.share=0:0.1",
             *TINY,
         ],
+        ["patterns", "baseline", "--seeds", "1"],
     ]
     (tmp_path / "obs.csv").write_text("day,value\n1,0.0\n2,0.01\n")
     for cmd in cmds:

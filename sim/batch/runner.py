@@ -20,7 +20,7 @@ from sim.batch.plan import Plan, PlannedRun, build_plan
 from sim.batch.spec import SweepSpec, load_spec
 from sim.batch.storage import ResultsWriter, load_runs, read_sweep
 from sim.kpis import cards
-from sim.limits import MAX_MEMORY, LimitExceeded, check_memory, workers_that_fit
+from sim.limits import LimitExceeded, check_memory, workers_that_fit
 from sim.paths import Cleanup
 
 if TYPE_CHECKING:
@@ -194,16 +194,13 @@ def check_plan_memory(
     holding them (``process_bytes`` each), fits the memory limit."""
     from sim.batch.spec import SpecError
 
-    advice = None
-    if concurrent > 1:
-        advice = f", fewer --workers ({concurrent:,} now), or {MAX_MEMORY.how_to_raise()}"
     try:
         check_memory(
             plan.heaviest,
             concurrent=concurrent,
             limit=limit,
-            advice=advice,
             process_bytes=process_bytes,
+            workers_flag="--workers",
         )
     except LimitExceeded as err:
         raise SpecError(f"parameters: the largest design point: {err}") from None

@@ -123,14 +123,15 @@ def calibrate_cmd(
     from rich.table import Table
 
     from sim.api import resolve
-    from sim.calibration import calibrate, load_observed, parse_param
+    from sim.calibration import calibrate, load_observed, parse_param, pool_size
     from sim.paths import check_output_dir
 
     with input_errors(), _calibration_errors(), memory_limit(max_memory):
         if out is not None:  # before anything is simulated
             check_output_dir(out, "--out")
         sc = resolve(scenario, days=days, consumers=consumers, overrides=parse_sets(set_))
-        check_memory(sc, concurrent=jobs)  # --jobs processes each hold one run
+        # the worker processes each hold one run (no counterfactual twin: no KPIs are read)
+        check_memory(sc, concurrent=pool_size(jobs, max_evals, seeds), counterfactual=False)
         obs = load_observed(data, x_col=x_col, y_col=y_col, origin=origin, scale=scale)
         specs = [parse_param(p, sc) for p in param]
         total = max_evals * (1 + bootstrap)

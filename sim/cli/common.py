@@ -142,12 +142,24 @@ def memory_limit(value: str | None) -> Iterator[None]:
             os.environ[MAX_MEMORY.env or ""] = old
 
 
-def check_memory(scenario: Any, concurrent: int = 1) -> None:
+def check_memory(
+    scenario: Any, concurrent: int = 1, *, counterfactual: bool = True, flag: str = "--jobs"
+) -> None:
     """Refuse, before anything is built, a run whose memory estimate (times the runs held at
-    once) is above the limit (sim.limits: the message gives the estimate and the limit)."""
+    once) is above the limit (sim.limits: the message gives the estimate and the limit).
+    ``concurrent`` > 1: that many worker processes (set by ``flag``), each holding one run
+    and its own interpreter with the model's libraries (sim.limits.WORKER_PROCESS_BYTES);
+    ``counterfactual``: whether a run with a shock also builds its twin."""
+    from sim.limits import WORKER_PROCESS_BYTES
     from sim.limits import check_memory as check
 
-    check(scenario, concurrent=concurrent)
+    check(
+        scenario,
+        concurrent=concurrent,
+        counterfactual=counterfactual,
+        process_bytes=WORKER_PROCESS_BYTES if concurrent > 1 else 0,
+        workers_flag=flag,
+    )
 
 
 @contextmanager

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import Sets, console, fail, input_errors, parse_sets
+from sim.cli.common import (
+    MaxMemory,
+    Sets,
+    check_memory,
+    console,
+    fail,
+    input_errors,
+    memory_limit,
+    parse_sets,
+)
 
 
 def patterns_cmd(
@@ -21,16 +30,21 @@ def patterns_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for scorecard.md and scorecard.csv.")
     ] = None,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Measure each real customer-base pattern from the transaction log, beside its target
     range and source, with pass/fail (pattern-oriented modelling)."""
     from rich.table import Table
 
+    from sim.api import resolve
+    from sim.paths import check_output_dir
     from sim.scenario import shipped_scenarios
     from sim.scorecard import SHIPPED, format_scorecard, run_scorecard
     from sim.scorecard import _fmt as fmt
 
-    with input_errors():
+    with input_errors(), memory_limit(max_memory):
+        if out is not None:  # before anything is simulated
+            check_output_dir(out, "--out")
         names = list(scenarios or SHIPPED)
         known = shipped_scenarios()
         unknown = [s for s in names if s not in known]
@@ -39,7 +53,11 @@ def patterns_cmd(
                 f"SCENARIO: {', '.join(unknown)} is not a shipped scenario "
                 f"(shipped: {', '.join(known)})"
             )
-        table = run_scorecard(names, range(seeds), overrides=parse_sets(set_), jobs=jobs)
+        sets = parse_sets(set_)
+        workers = min(jobs, len(names) * seeds)  # sim.parallel: no more workers than runs
+        for name in names:  # every run fits, with the runs beside it, before the first
+            check_memory(resolve(name, overrides=sets), workers, counterfactual=False)
+        table = run_scorecard(names, range(seeds), overrides=sets, jobs=jobs)
     t = Table("pattern", "scenario", "measured", "target", "", "source")
     for r in table.itertuples():
         label = r.label + (f" ({r.detail})" if r.detail else "")
