@@ -32,8 +32,10 @@ def patterns_cmd(
     ] = None,
     max_memory: MaxMemory = None,
 ) -> None:
-    """Measure each real customer-base pattern from the transaction log, beside its target
-    range and source, with pass/fail (pattern-oriented modelling)."""
+    """Score the runs against real customer-base patterns (pattern-oriented modelling).
+
+    Each pattern is measured from the transaction log and printed beside its target range
+    and source, with pass or fail."""
     from rich.table import Table
 
     from sim.api import resolve

@@ -10,8 +10,9 @@ from sim.cli.common import console, input_errors
 
 
 def validate_cmd(file: Annotated[str, typer.Argument(help="Scenario file to check.")]) -> None:
-    """Check a scenario file and the graph file it names, if any; print the first problem
-    and exit 2 if it is invalid."""
+    """Check a scenario file and the graph file it names; print the first problem, if any.
+
+    Exits with status 2 when the file is invalid (no model is built)."""
     from sim.scenario import load_scenario
 
     with input_errors():
