@@ -60,7 +60,11 @@ def test_load_observed_dates_need_an_origin():
             r"--y-col: no column 'share'.*columns: day, value",
         ),
         ("t,value\n1,0.1\n", {}, "--x-col: .*no 'day'"),
-        ("day,value\n1,abc\n", {}, r"--y-col: .*numbers \(row 1"),
+        ("day,value\n1,abc\n", {}, r"--y-col: .*numbers \(row 1: 'abc'\)"),
+        # a blank or NaN cell is named as such, not as a numpy repr
+        ("day,value\n1,0.1\n2,\n", {}, r"--y-col: .*numbers \(row 2: empty or NaN\)$"),
+        ("day,value\n1,nan\n2,0.1\n", {}, r"\(row 1: empty or NaN\)$"),
+        ("day,value\n1,0.1\n,0.2\n", {}, r"--x-col: .*dates \(row 2: empty or NaN\)$"),
         ("day,value\n1,5\n", {}, r"--y-col: values must be shares in \[0, 1\].*--scale"),
         ("day,value\n-1,0.1\n", {}, "--x-col: days must be in"),
         ("day,value\n1,0.1\n1,0.2\n", {}, "repeated days"),
