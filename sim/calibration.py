@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from sim.limits import CSV_MAX_BYTES, CSV_MAX_ROWS, format_bytes
+from sim.limits import CSV_MAX_BYTES, CSV_MAX_ROWS, format_bytes, format_cell
 from sim.parallel import process_pool
 from sim.scenario import Scenario, ScenarioError, get_path, load_scenario
 
@@ -131,14 +131,6 @@ class Observed:
     labels: list[str] = field(default_factory=list)
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell as the user wrote it, for a message: text quoted, a blank or NaN cell
-    named (pandas reads both as a float NaN), a number as written."""
-    if isinstance(value, str):
-        return repr(value)
-    return "empty or NaN" if pd.isna(value) else str(value)
-
-
 def load_observed(
     path: str | Path,
     *,
@@ -195,7 +187,7 @@ def load_observed(
     if y.isna().any():
         row = int(np.flatnonzero(y.isna().to_numpy())[0])
         raise CalibrationError(
-            f"--y-col: column '{y_col}' must hold numbers (row {row + 1}: {_cell(df[y_col].iloc[row])})"
+            f"--y-col: column '{y_col}' must hold numbers (row {row + 1}: {format_cell(df[y_col].iloc[row])})"
         )
     if not (scale > 0 and math.isfinite(scale)):
         raise CalibrationError(f"--scale: must be a positive number, got {scale}")
@@ -214,7 +206,7 @@ def load_observed(
             row = int(np.flatnonzero(dates.isna().to_numpy())[0])
             raise CalibrationError(
                 f"--x-col: column '{x_col}' must hold day numbers or dates (row {row + 1}: "
-                f"{_cell(xs.iloc[row])})"
+                f"{format_cell(xs.iloc[row])})"
             )
         if origin is None:
             raise CalibrationError(

@@ -208,9 +208,21 @@ def test_daily_series_validation():
     with pytest.raises(TransactionLogError, match="daily: the index must be the days 0..2"):
         validate_daily(daily.set_axis([1, 2, 3]))
     with pytest.raises(
-        TransactionLogError, match="daily: column 'ad_spend' must hold finite numbers >= 0 \\(day 1"
+        TransactionLogError,
+        match="daily: column 'ad_spend' must hold finite numbers >= 0 \\(day 1: -1.0\\)$",
     ):
         validate_daily(daily.assign(ad_spend=[0.0, -1.0, 0.0]))
+    with pytest.raises(TransactionLogError, match="\\(day 2: empty or NaN\\)$"):
+        validate_daily(daily.assign(orders=[0.0, 1.0, np.nan]))
+
+
+def test_a_broken_row_shows_its_cells_as_written():
+    """Each column's own value, not numpy reprs nor a row cast to floats."""
+    broken = small_log()
+    broken.loc[1, "day"] = -4
+    with pytest.raises(TransactionLogError) as err:
+        validate_transactions(broken)
+    assert str(err.value).endswith("first: row 1, consumer=0, day=-4)")
 
 
 def test_partner_table_validation():

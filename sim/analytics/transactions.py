@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.limits import format_cell
+
 #: How a purchase was bought.
 CHANNELS = ("solo", "group", "leader")
 #: How the buying consumer was acquired (a consumer attribute, repeated on each of its rows).
@@ -136,8 +138,8 @@ def _check_schema(df: pd.DataFrame, schema: Mapping[str, Any], what: str) -> Non
 def _fail_rows(what: str, mask: np.ndarray, rule: str, df: pd.DataFrame, cols: list[str]) -> None:
     bad = np.flatnonzero(mask)
     if len(bad):
-        row = df.iloc[int(bad[0])]
-        example = ", ".join(f"{c}={row[c]!r}" for c in cols)
+        first = int(bad[0])  # each column's own cell (a row of mixed columns is all floats)
+        example = ", ".join(f"{c}={format_cell(df[c].iloc[first])}" for c in cols)
         raise TransactionLogError(
             f"{what}: {rule} ({len(bad)} row(s); first: row {int(bad[0])}, {example})"
         )
@@ -278,7 +280,7 @@ def validate_daily(daily: pd.DataFrame, columns: Iterable[str] = DAILY_COLUMNS) 
         if np.any(~np.isfinite(v) | (v < 0)):
             day = int(np.flatnonzero(~np.isfinite(v) | (v < 0))[0])
             raise TransactionLogError(
-                f"{what}: column '{c}' must hold finite numbers >= 0 (day {day}: {daily[c].iloc[day]!r})"
+                f"{what}: column '{c}' must hold finite numbers >= 0 (day {day}: {format_cell(daily[c].iloc[day])})"
             )
 
 
@@ -317,7 +319,7 @@ def cast_to_schema(df: pd.DataFrame, schema: Mapping[str, Any]) -> pd.DataFrame:
             unknown = values[~values.isin(dtype.categories)]
             if len(unknown):
                 raise TransactionLogError(
-                    f"column '{col}' has value {unknown.iloc[0]!r} "
+                    f"column '{col}' has value {format_cell(unknown.iloc[0])} "
                     f"(allowed: {', '.join(map(str, dtype.categories))})"
                 )
     return pd.DataFrame({c: df[c].astype(t) for c, t in schema.items()}, index=df.index)
