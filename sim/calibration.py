@@ -54,7 +54,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from sim.limits import CSV_MAX_BYTES, CSV_MAX_ROWS, format_bytes, format_cell
+from sim.analytics.transactions import format_cell
+from sim.limits import CSV_MAX_BYTES, CSV_MAX_ROWS, format_bytes
 from sim.parallel import process_pool
 from sim.scenario import Scenario, ScenarioError, get_path, load_scenario
 

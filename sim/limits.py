@@ -90,19 +90,6 @@ def parse_amount(raw: int | str, where: str, unit: str = "count") -> int:
     return value
 
 
-def format_cell(value: Any) -> str:
-    """A data file's cell for a message, as its user wrote it: text quoted, a blank or NaN
-    cell named as such (pandas reads a blank cell as NaN), a number plainly (``5.0``, not
-    ``np.float64(5.0)``)."""
-    if isinstance(value, str):
-        return repr(value)
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):
-        return "empty or NaN"
-    if isinstance(value, float) and math.isnan(value):
-        return "empty or NaN"
-    return str(value)
-
-
 def format_bytes(n: float) -> str:
     """Bytes as a short decimal size: 512 B, 3.4 MB, 12.0 GB."""
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):

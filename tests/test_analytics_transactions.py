@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analytics import transactions
 from sim.analytics.transactions import (
     COST_SCHEMA,
     TRANSACTION_SCHEMA,
@@ -243,3 +244,17 @@ def test_partner_table_validation():
         TransactionLogError, match="partners: one renewal decision per consumer and anniversary"
     ):
         validate_partners(table.assign(anniversary_day=np.array([375, 375], "int32")))
+
+
+def test_format_cell_shows_a_cell_as_written():
+    import numpy as np
+    import pandas as pd
+
+    assert transactions.format_cell("abc") == "'abc'"
+    for missing in (np.nan, np.float64("nan"), None, pd.NA, pd.NaT):
+        assert transactions.format_cell(missing) == "empty or NaN"
+    assert (transactions.format_cell(np.float64(5.0)), transactions.format_cell(np.int64(-4))) == (
+        "5.0",
+        "-4",
+    )
+    assert transactions.format_cell(np.inf) == "inf"

@@ -24,7 +24,6 @@ from sim.limits import (
     design_points,
     estimate_memory,
     format_bytes,
-    format_cell,
     markdown_table,
     parse_amount,
     sweep_runs,
@@ -313,14 +312,3 @@ def test_the_dashboard_refuses_a_network_that_would_exhaust_memory(monkeypatch):
     ):
         core.check_limits(dense)
     core.check_limits(Scenario().with_overrides({"population.consumers": 50_000}))
-
-
-def test_format_cell_shows_a_cell_as_written():
-    import numpy as np
-    import pandas as pd
-
-    assert format_cell("abc") == "'abc'"
-    for missing in (np.nan, np.float64("nan"), None, pd.NA, pd.NaT):
-        assert format_cell(missing) == "empty or NaN"
-    assert (format_cell(np.float64(5.0)), format_cell(np.int64(-4))) == ("5.0", "-4")
-    assert format_cell(np.inf) == "inf"

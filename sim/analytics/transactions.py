@@ -14,8 +14,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.limits import format_cell
-
 #: How a purchase was bought.
 CHANNELS = ("solo", "group", "leader")
 #: How the buying consumer was acquired (a consumer attribute, repeated on each of its rows).
@@ -92,6 +90,19 @@ _BALANCE_RTOL = 1e-9
 
 class TransactionLogError(ValueError):
     """A log, cost table or daily series that breaks the schema; the message is one line."""
+
+
+def format_cell(value: Any) -> str:
+    """A data file's cell for a message, as its user wrote it: text quoted, a blank or NaN
+    cell named as such (pandas reads a blank cell as NaN), a number plainly (``5.0``, not
+    ``np.float64(5.0)``)."""
+    if isinstance(value, str):
+        return repr(value)
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return "empty or NaN"
+    if isinstance(value, float) and value != value:  # NaN
+        return "empty or NaN"
+    return str(value)
 
 
 def dtype_label(dtype: Any) -> str:
